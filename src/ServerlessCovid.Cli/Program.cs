@@ -1,0 +1,3 @@
+using ServerlessCovid.Cli;
+
+return await CovidCli.RunAsync(args).ConfigureAwait(false);

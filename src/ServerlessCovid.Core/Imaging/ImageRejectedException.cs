@@ -1,0 +1,48 @@
+namespace ServerlessCovid.Core.Imaging;
+
+/// <summary>Stable codes for input that can never be scored. Callers map them to HTTP statuses and rejected rows.</summary>
+public static class ImageErrorCodes
+{
+    public const string Empty = "empty";
+
+    public const string TooLarge = "too_large";
+
+    public const string UnsupportedFormat = "unsupported_format";
+
+    public const string Corrupt = "corrupt";
+
+    public const string DimensionsOutOfRange = "dimensions_out_of_range";
+}
+
+/// <summary>
+/// The only exception the imaging API throws for bad input: a stable <see cref="Code"/> and a reason a person
+/// can act on. Retrying never helps, so triggers record it instead of retrying.
+/// </summary>
+public sealed class ImageRejectedException : Exception
+{
+    public ImageRejectedException()
+        : this(ImageErrorCodes.Corrupt, "The image could not be read.")
+    {
+    }
+
+    public ImageRejectedException(string message)
+        : this(ImageErrorCodes.Corrupt, message)
+    {
+    }
+
+    public ImageRejectedException(string message, Exception innerException)
+        : this(ImageErrorCodes.Corrupt, message, innerException)
+    {
+    }
+
+    public ImageRejectedException(string code, string reason, Exception? innerException = null)
+        : base(reason, innerException)
+    {
+        Code = code;
+        Reason = reason;
+    }
+
+    public string Code { get; }
+
+    public string Reason { get; }
+}

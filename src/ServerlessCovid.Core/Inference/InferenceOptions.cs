@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ServerlessCovid.Core.Inference;
+
+/// <summary>Which ONNX Runtime execution provider to use.</summary>
+public enum ExecutionProviderPreference
+{
+    /// <summary>CUDA when its libraries and a GPU are present, otherwise CPU (the reason is logged).</summary>
+    Auto,
+
+    /// <summary>CUDA or fail: for GPU deployments where a silent CPU fallback would hide a broken image.</summary>
+    Cuda,
+
+    /// <summary>CPU only.</summary>
+    Cpu,
+}
+
+/// <summary>Settings section <c>Inference</c>.</summary>
+public sealed class InferenceOptions
+{
+    public const string SectionName = "Inference";
+
+    public ExecutionProviderPreference ExecutionProvider { get; set; } = ExecutionProviderPreference.Auto;
+
+    [Range(0, 64)]
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>Threads per ONNX Runtime operator; 0 lets ONNX Runtime choose.</summary>
+    [Range(0, 256)]
+    public int IntraOpThreads { get; set; }
+}

@@ -1,0 +1,22 @@
+namespace ServerlessCovid.Core.Inference;
+
+/// <summary>What was scored: decoded format and size, and a content hash that identifies identical uploads.</summary>
+public sealed record ImageInfo(string Format, int Width, int Height, long Bytes, string ContentSha256);
+
+/// <summary>Milliseconds per stage, for one image (batched inference time is shared evenly).</summary>
+public sealed record StageTimings(double DecodeMs, double PreprocessMs, double InferenceMs)
+{
+    public double TotalMs => DecodeMs + PreprocessMs + InferenceMs;
+}
+
+/// <summary>A scored image, with everything needed to reproduce and audit the decision.</summary>
+public sealed record TriagePrediction(
+    string Label,
+    IReadOnlyDictionary<string, double> Probabilities,
+    string PositiveClass,
+    double Threshold,
+    string ModelVersion,
+    string ModelSha256,
+    string PreprocessingId,
+    ImageInfo Image,
+    StageTimings Timings);

@@ -1,0 +1,126 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ServerlessCovid.Core.Models;
+
+/// <summary>
+/// <c>manifest.json</c> of a model package (a folder or blob prefix holding <c>model.onnx</c> beside it).
+/// Field names are part of the package format: add fields, never rename them.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const string FileName = "manifest.json";
+
+    public const string OnnxFileName = "model.onnx";
+
+    public required string Version { get; init; }
+
+    public required DateTimeOffset CreatedUtc { get; init; }
+
+    /// <summary>Lower-case hex SHA-256 of <c>model.onnx</c>; loading refuses a package whose file does not match.</summary>
+    public required string OnnxSha256 { get; init; }
+
+    /// <summary>Class names in model output order.</summary>
+    public required IReadOnlyList<string> ClassNames { get; init; }
+
+    public string InputName { get; init; } = "image";
+
+    /// <summary>Input shape with -1 for the dynamic batch dimension.</summary>
+    public IReadOnlyList<long> InputShape { get; init; } = [-1, Preprocessing.Channels, Preprocessing.Size, Preprocessing.Size];
+
+    public string OutputName { get; init; } = "probabilities";
+
+    public required string PreprocessingId { get; init; }
+
+    /// <summary>The class whose probability is compared with <see cref="OperatingThreshold"/>.</summary>
+    public string PositiveClass { get; init; } = Models.ClassNames.Positive;
+
+    /// <summary>Probability of <see cref="PositiveClass"/> at or above which an image is labelled positive.</summary>
+    public required double OperatingThreshold { get; init; }
+
+    /// <summary>How the threshold was chosen (e.g. "sensitivity>=0.95 on validation", "youden", "default").</summary>
+    public string ThresholdMethod { get; init; } = "default";
+
+    public ModelTrainingSummary? Training { get; init; }
+
+    public ModelEvaluationSummary? Evaluation { get; init; }
+
+    public ParitySummary? Parity { get; init; }
+
+    /// <summary>Always present so nobody mistakes a package for a medical device.</summary>
+    public string Disclaimer { get; init; } = Disclaimers.ResearchOnly;
+
+    public string ToJson() => JsonSerializer.Serialize(this, ManifestJson.Options);
+
+    public static ModelManifest FromJson(string json) =>
+        JsonSerializer.Deserialize<ModelManifest>(json, ManifestJson.Options)
+        ?? throw new JsonException("manifest.json is empty.");
+}
+
+/// <summary>What produced the model.</summary>
+public sealed record ModelTrainingSummary
+{
+    public required string Architecture { get; init; }
+
+    public required string Preset { get; init; }
+
+    public int Epochs { get; init; }
+
+    public int BatchSize { get; init; }
+
+    public double LearningRate { get; init; }
+
+    public double Momentum { get; init; }
+
+    public int Seed { get; init; }
+
+    public int TrainingImages { get; init; }
+
+    public int ValidationImages { get; init; }
+
+    public long TrainableParameters { get; init; }
+
+    public string? DatasetManifest { get; init; }
+
+    public double WallSeconds { get; init; }
+}
+
+/// <summary>Headline validation metrics; the full set lives in the package's <c>metrics.json</c>.</summary>
+public sealed record ModelEvaluationSummary
+{
+    public double Accuracy { get; init; }
+
+    /// <summary>ROC AUC of the positive class.</summary>
+    public double PositiveClassAuc { get; init; }
+
+    public double SensitivityAtThreshold { get; init; }
+
+    public double SpecificityAtThreshold { get; init; }
+
+    public double Loss { get; init; }
+
+    public int Samples { get; init; }
+}
+
+/// <summary>ONNX Runtime vs TorchSharp agreement measured after export.</summary>
+public sealed record ParitySummary
+{
+    public required double MaxAbsoluteDifference { get; init; }
+
+    public required double Tolerance { get; init; }
+
+    public required int InputsCompared { get; init; }
+
+    public bool Passed => MaxAbsoluteDifference <= Tolerance;
+}
+
+/// <summary>The one JSON style for manifests, reports and results: camelCase, enums as strings, indented.</summary>
+public static class ManifestJson
+{
+    public static JsonSerializerOptions Options { get; } = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+}

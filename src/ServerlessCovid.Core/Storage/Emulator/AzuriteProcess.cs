@@ -1,0 +1,161 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ServerlessCovid.Core.Storage.Emulator;
+
+/// <summary>
+/// Runs the repository's pinned Azurite (<c>node_modules/.bin/azurite</c>, installed by <c>npm ci</c>) on loopback,
+/// in memory, with telemetry off and ports chosen by the OS, for tests and <c>covid demo</c>.
+/// </summary>
+public sealed partial class AzuriteProcess : IAsyncDisposable
+{
+    /// <summary>The well-known development account every emulator accepts.</summary>
+    public const string AccountName = "devstoreaccount1";
+
+    public const string AccountKey =
+        "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    private readonly Process _process;
+
+    private AzuriteProcess(Process process, int blobPort, int queuePort, int tablePort)
+    {
+        _process = process;
+        BlobPort = blobPort;
+        QueuePort = queuePort;
+        TablePort = tablePort;
+    }
+
+    public int BlobPort { get; }
+
+    public int QueuePort { get; }
+
+    public int TablePort { get; }
+
+    public string ConnectionString =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"DefaultEndpointsProtocol=http;AccountName={AccountName};AccountKey={AccountKey};"
+            + $"BlobEndpoint=http://127.0.0.1:{BlobPort}/{AccountName};"
+            + $"QueueEndpoint=http://127.0.0.1:{QueuePort}/{AccountName};"
+            + $"TableEndpoint=http://127.0.0.1:{TablePort}/{AccountName};");
+
+    /// <summary>Finds the repository's Azurite by walking up from <paramref name="startDirectory"/>.</summary>
+    public static string? FindExecutable(string startDirectory)
+    {
+        for (DirectoryInfo? dir = new(startDirectory); dir is not null; dir = dir.Parent)
+        {
+            string candidate = Path.Combine(dir.FullName, "node_modules", ".bin", "azurite");
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Starts Azurite and waits until all three services listen.</summary>
+    public static async Task<AzuriteProcess> StartAsync(string? executable = null, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        executable ??= FindExecutable(AppContext.BaseDirectory) ?? FindExecutable(Directory.GetCurrentDirectory())
+            ?? throw new FileNotFoundException(
+                "Azurite is not installed. Run `npm ci` in the repository root (the README's commands do this for you).");
+
+        ProcessStartInfo start = new(executable)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in (string[])
+        [
+            "--silent", "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
+            "--blobHost", "127.0.0.1", "--blobPort", "0",
+            "--queueHost", "127.0.0.1", "--queuePort", "0",
+            "--tableHost", "127.0.0.1", "--tablePort", "0",
+        ])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        Dictionary<string, int> ports = new(StringComparer.OrdinalIgnoreCase);
+        TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        List<string> output = [];
+        void OnLine(object sender, DataReceivedEventArgs e)
+        {
+            if (e.Data is null)
+            {
+                return;
+            }
+
+            lock (output)
+            {
+                output.Add(e.Data);
+                Match match = ListeningLine().Match(e.Data);
+                if (match.Success)
+                {
+                    ports[match.Groups["service"].Value] = int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture);
+                    if (ports.Count == 3)
+                    {
+                        ready.TrySetResult();
+                    }
+                }
+            }
+        }
+
+        process.OutputDataReceived += OnLine;
+        process.ErrorDataReceived += OnLine;
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException(
+            "Azurite exited during start-up: " + string.Join(Environment.NewLine, Snapshot(output))));
+
+        try
+        {
+            await ready.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            Kill(process);
+            process.Dispose();
+            throw;
+        }
+
+        return new AzuriteProcess(process, ports["Blob"], ports["Queue"], ports["Table"]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill(_process);
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        _process.Dispose();
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone: nothing to stop.
+        }
+    }
+
+    private static string[] Snapshot(List<string> lines)
+    {
+        lock (lines)
+        {
+            return [.. lines];
+        }
+    }
+
+    [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service is successfully listening at http://127\.0\.0\.1:(?<port>\d+)")]
+    private static partial Regex ListeningLine();
+}

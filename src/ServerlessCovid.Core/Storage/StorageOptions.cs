@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace ServerlessCovid.Core.Storage;
+
+/// <summary>
+/// Settings section <c>Storage</c>: where x-rays, labelled images, models and results live. The account itself comes
+/// from the <c>AzureWebJobsStorage</c> connection (a connection string locally, identity-based endpoints in Azure).
+/// </summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    /// <summary>Name of the connection setting the Functions bindings and the SDK clients share.</summary>
+    [Required]
+    public string Connection { get; set; } = "AzureWebJobsStorage";
+
+    [Required, RegularExpression(ContainerNamePattern)]
+    public string XraysContainer { get; set; } = "xrays";
+
+    [Required, RegularExpression(ContainerNamePattern)]
+    public string LabelledContainer { get; set; } = "labelled";
+
+    [Required, RegularExpression(ContainerNamePattern)]
+    public string ModelsContainer { get; set; } = "models";
+
+    /// <summary>Training checkpoints, dataset snapshots and run records of the retraining orchestration.</summary>
+    [Required, RegularExpression(ContainerNamePattern)]
+    public string RetrainingContainer { get; set; } = "retraining";
+
+    [Required, RegularExpression(TableNamePattern)]
+    public string ResultsTable { get; set; } = "TriageResults";
+
+    [Required, RegularExpression(TableNamePattern)]
+    public string RetrainingRunsTable { get; set; } = "RetrainingRuns";
+
+    private const string ContainerNamePattern = "^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$";
+
+    private const string TableNamePattern = "^[A-Za-z][A-Za-z0-9]{2,62}$";
+}

@@ -1,0 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
+using ServerlessCovid.Core.DependencyInjection;
+
+namespace ServerlessCovid.Functions;
+
+/// <summary>Composition root of the Functions app: everything a function class can ask for in its constructor.</summary>
+public static class ServerlessCovidFunctionsServiceCollectionExtensions
+{
+    public static IServiceCollection AddServerlessCovid(this IServiceCollection services)
+    {
+        services.AddServerlessCovidCore();
+        return services;
+    }
+}

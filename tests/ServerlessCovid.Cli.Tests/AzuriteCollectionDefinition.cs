@@ -1,0 +1,6 @@
+using ServerlessCovid.Testing.Storage;
+
+namespace ServerlessCovid.Cli.Tests;
+
+[CollectionDefinition(TestCollections.Azurite)]
+public sealed class AzuriteCollectionDefinition : ICollectionFixture<AzuriteFixture>;
