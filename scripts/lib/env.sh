@@ -4,10 +4,9 @@ export DOTNET_CLI_UI_LANGUAGE=en
 
 step() { printf '\n==> %s\n' "$*"; }
 
-# Sums the per-assembly "Failed: x, Passed: y, Skipped: z" lines of `dotnet test` into one closing line.
+# Sums the per-assembly totals that `dotnet test` prints ("Passed: 4", "Failed: 0", "Skipped: 1") into one closing line.
 summarize_tests() {
-  awk '/(Passed|Failed)!  - Failed:/ {
-         gsub(/,/, ""); for (i = 1; i <= NF; i++) {
-           if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) } }
-       END { printf "\ntests: %d passed, %d failed, %d skipped\n", p, f, s }' "$1"
+  awk '/^[[:space:]]*(Passed|Failed|Skipped):[[:space:]]*[0-9]+[[:space:]]*$/ {
+         gsub(/[[:space:]]/, ""); split($0, kv, ":"); total[kv[1]] += kv[2] }
+       END { printf "\ntests: %d passed, %d failed, %d skipped\n", total["Passed"], total["Failed"], total["Skipped"] }' "$1"
 }
