@@ -220,20 +220,8 @@ module functionsApp 'modules/functions-app.bicep' = {
     queueServiceUri: storage.outputs.queueEndpoint
     tableServiceUri: storage.outputs.tableEndpoint
     applicationInsightsName: names.applicationInsights
-    settings: {
-      FUNCTIONS_WORKER_RUNTIME: 'dotnet-isolated'
-      Storage__Connection: 'AzureWebJobsStorage'
-      Storage__XraysContainer: storageNames.xrays
-      Storage__LabelledContainer: storageNames.labelled
-      Storage__ModelsContainer: storageNames.models
-      Storage__RetrainingContainer: storageNames.retraining
-      Storage__ResultsTable: storageNames.results
-      Storage__RetrainingRunsTable: storageNames.retrainingRuns
-      Retraining__Schedule: retrainingSchedule
-      // The image ships the CUDA libraries and the app runs on a GPU profile: fail loudly rather than fall back.
-      Inference__ExecutionProvider: 'cuda'
-      Inference__CudaDeviceId: '0'
-    }
+    storageNames: storageNames
+    retrainingSchedule: retrainingSchedule
   }
   dependsOn: [
     storageRoleAssignments

@@ -1,4 +1,4 @@
-import { AppSettings, Tags } from 'types.bicep'
+import { StorageNames, Tags } from 'types.bicep'
 
 // The Functions app, hosted natively on Azure Container Apps: one Microsoft.App/containerApps resource with
 // kind 'functionapp'. This follows "Migrate Azure Functions on Container Apps to the native model"
@@ -67,59 +67,15 @@ param tableServiceUri string
 @description('Name of the Application Insights component the host sends telemetry to.')
 param applicationInsightsName string
 
-@description('Application settings of the app beyond the storage and monitoring wiring (name -> value).')
-param settings AppSettings
+@description('Container and table names the app uses.')
+param storageNames StorageNames
+
+@description('NCRONTAB schedule of the retraining timer (UTC).')
+param retrainingSchedule string
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
-
-// The host and the Azure SDK clients (Core StorageAccount, Durable Task) all read the AzureWebJobsStorage__* form;
-// credential=managedidentity with clientId selects the user-assigned identity, so no account key exists anywhere.
-var wiring = [
-  {
-    name: 'AzureWebJobsStorage__blobServiceUri'
-    value: blobServiceUri
-  }
-  {
-    name: 'AzureWebJobsStorage__queueServiceUri'
-    value: queueServiceUri
-  }
-  {
-    name: 'AzureWebJobsStorage__tableServiceUri'
-    value: tableServiceUri
-  }
-  {
-    name: 'AzureWebJobsStorage__credential'
-    value: 'managedidentity'
-  }
-  {
-    name: 'AzureWebJobsStorage__clientId'
-    value: identityClientId
-  }
-  // Host keys live in blob storage (azure-webjobs-secrets): shared by every replica and kept across restarts.
-  {
-    name: 'AzureWebJobsSecretStorageType'
-    value: 'blob'
-  }
-  // DefaultAzureCredential anywhere in the app picks the user-assigned identity.
-  {
-    name: 'AZURE_CLIENT_ID'
-    value: identityClientId
-  }
-  // Not a secret (it carries no key), but kept out of outputs; ingestion also needs the identity (local auth off).
-  {
-    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
-    value: applicationInsights.properties.ConnectionString
-  }
-  {
-    name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
-    value: 'ClientId=${identityClientId};Authorization=AAD'
-  }
-]
-
-var settingsEnv = [for setting in items(settings): { name: setting.key, value: setting.value }]
-var env = concat(settingsEnv, wiring)
 
 resource app 'Microsoft.App/containerApps@2026-01-01' = {
   name: name
@@ -159,7 +115,96 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
             cpu: json(cpu)
             memory: memory
           }
-          env: env
+          // A literal list (not built with concat) so tests can read every setting from the compiled template.
+          env: [
+            {
+              name: 'FUNCTIONS_WORKER_RUNTIME'
+              value: 'dotnet-isolated'
+            }
+            // The host, the Durable Task extension and the Core StorageAccount clients all read this identity-based
+            // form; credential=managedidentity with clientId selects the user-assigned identity: no key anywhere.
+            {
+              name: 'AzureWebJobsStorage__blobServiceUri'
+              value: blobServiceUri
+            }
+            {
+              name: 'AzureWebJobsStorage__queueServiceUri'
+              value: queueServiceUri
+            }
+            {
+              name: 'AzureWebJobsStorage__tableServiceUri'
+              value: tableServiceUri
+            }
+            {
+              name: 'AzureWebJobsStorage__credential'
+              value: 'managedidentity'
+            }
+            {
+              name: 'AzureWebJobsStorage__clientId'
+              value: identityClientId
+            }
+            // Host keys live in blob storage (azure-webjobs-secrets): shared by all replicas, kept across restarts.
+            {
+              name: 'AzureWebJobsSecretStorageType'
+              value: 'blob'
+            }
+            // DefaultAzureCredential anywhere in the app picks the user-assigned identity.
+            {
+              name: 'AZURE_CLIENT_ID'
+              value: identityClientId
+            }
+            // Carries no key (so not a secret), but stays out of outputs; with local auth off on the component,
+            // ingestion also needs the identity named in the authentication string.
+            {
+              name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+              value: applicationInsights.properties.ConnectionString
+            }
+            {
+              name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'
+              value: 'ClientId=${identityClientId};Authorization=AAD'
+            }
+            {
+              name: 'Storage__Connection'
+              value: 'AzureWebJobsStorage'
+            }
+            {
+              name: 'Storage__XraysContainer'
+              value: storageNames.xrays
+            }
+            {
+              name: 'Storage__LabelledContainer'
+              value: storageNames.labelled
+            }
+            {
+              name: 'Storage__ModelsContainer'
+              value: storageNames.models
+            }
+            {
+              name: 'Storage__RetrainingContainer'
+              value: storageNames.retraining
+            }
+            {
+              name: 'Storage__ResultsTable'
+              value: storageNames.results
+            }
+            {
+              name: 'Storage__RetrainingRunsTable'
+              value: storageNames.retrainingRuns
+            }
+            {
+              name: 'Retraining__Schedule'
+              value: retrainingSchedule
+            }
+            // The image ships the CUDA libraries and the app runs on a GPU profile: fail loudly, never fall back.
+            {
+              name: 'Inference__ExecutionProvider'
+              value: 'cuda'
+            }
+            {
+              name: 'Inference__CudaDeviceId'
+              value: '0'
+            }
+          ]
         }
       ]
       scale: {

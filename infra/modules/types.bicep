@@ -17,7 +17,12 @@ type RoleGrant = {
 }
 
 @export()
-@description('Application settings of the Functions app: environment variable name to value.')
-type AppSettings = {
-  *: string
+@description('Blob container and table names; they become the Storage__* settings of src/ServerlessCovid.Core/Storage/StorageOptions.cs.')
+type StorageNames = {
+  xrays: string
+  labelled: string
+  models: string
+  retraining: string
+  results: string
+  retrainingRuns: string
 }
