@@ -21,8 +21,8 @@ param location string = resourceGroup().location
 ])
 param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
 
-@description('Functions image. The default is a public placeholder so the first deployment succeeds before any push.')
-param containerImage string = 'mcr.microsoft.com/k8se/quickstart:latest'
+@description('Functions image (<registry>.azurecr.io/serverlesscovid-functions:<tag>). Empty: a public placeholder, so the first deployment succeeds before anything is pushed.')
+param containerImage string = ''
 
 @description('Replicas kept warm; 0 lets the GPU scale to zero (see docs/deploy.md about blob drops).')
 @minValue(0)
@@ -74,6 +74,11 @@ var gpuReplicaSizes = {
   }
 }
 var gpuProfileName = 'gpu'
+
+// The placeholder listens on port 80; the ServerlessCovid image runs as non-root and listens on 8080 (Dockerfile).
+var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
+var image = empty(containerImage) ? placeholderImage : containerImage
+var targetPort = empty(containerImage) ? 80 : 8080
 
 var names = {
   identity: '${abbrs.managedIdentityUserAssignedIdentities}${resourceToken}'
@@ -211,7 +216,8 @@ module functionsApp 'modules/functions-app.bicep' = {
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     registryServer: registry.outputs.loginServer
-    image: containerImage
+    image: image
+    targetPort: targetPort
     cpu: gpuReplicaSizes[gpuProfileType].cpu
     memory: gpuReplicaSizes[gpuProfileType].memory
     minReplicas: minReplicas

@@ -41,6 +41,9 @@ param registryServer string
 @description('Full image reference, e.g. <registry>.azurecr.io/serverlesscovid-functions:<tag>.')
 param image string
 
+@description('Port the container listens on.')
+param targetPort int
+
 @description('vCPUs per replica; serverless GPU replicas get the whole GPU, CPU and memory are sized with it.')
 param cpu string
 
@@ -95,7 +98,7 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
       activeRevisionsMode: 'Single'
       ingress: {
         external: true
-        targetPort: 8080
+        targetPort: targetPort
         transport: 'auto'
         allowInsecure: false
       }
