@@ -145,6 +145,24 @@ public sealed partial class MainTemplateTests(BicepBuildFixture fixture) : IClas
     }
 
     [Fact]
+    public void KeyBasedAccess_RegistryAndMonitoring_IsDisabled()
+    {
+        // Arrange
+        ArmResource registry = Single("Microsoft.ContainerRegistry/registries");
+        ArmResource insights = Single("Microsoft.Insights/components");
+        ArmResource workspace = Single("Microsoft.OperationalInsights/workspaces");
+
+        // Act
+        JsonNode? environmentLogs = Single("Microsoft.App/managedEnvironments").Properties["appLogsConfiguration"];
+
+        // Assert
+        Assert.False((bool?)registry.Properties["adminUserEnabled"]);
+        Assert.True((bool?)insights.Properties["DisableLocalAuth"]);
+        Assert.True((bool?)workspace.Properties["features"]?["disableLocalAuth"]);
+        Assert.Equal("azure-monitor", (string?)environmentLogs?["destination"]);
+    }
+
+    [Fact]
     public void Storage_Module_CreatesContainersTablesAndRawUploadLifecycleRule()
     {
         // Arrange
