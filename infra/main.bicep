@@ -1,0 +1,247 @@
+// ServerlessCovid on Azure: the Functions app on Azure Container Apps with a serverless GPU, its storage (x-rays,
+// labelled images, models, retraining, results), a user-assigned identity with data-plane roles only, a private
+// registry, and Log Analytics + Application Insights. No account key, SAS or key-bearing connection string is read
+// or emitted anywhere in this template (tests/ServerlessCovid.Infra.Tests checks the compiled ARM JSON).
+// Research tool, not a diagnostic device.
+
+targetScope = 'resourceGroup'
+
+@description('Short environment name (dev, test, prod); part of every resource name and the azd-env-name tag.')
+@minLength(1)
+@maxLength(16)
+param environmentName string
+
+@description('Region of every resource; it must offer Container Apps serverless GPUs and have GPU quota.')
+param location string = resourceGroup().location
+
+@description('Serverless GPU for inference: T4 (cheaper, 16 GB) or A100 (faster, 80 GB).')
+@allowed([
+  'Consumption-GPU-NC8as-T4'
+  'Consumption-GPU-NC24-A100'
+])
+param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
+
+@description('Functions image (<registry>.azurecr.io/serverlesscovid-functions:<tag>). Empty: a public placeholder, so the first deployment succeeds before anything is pushed.')
+param containerImage string = ''
+
+@description('Replicas kept warm; 0 lets the GPU scale to zero (see docs/deploy.md about blob drops).')
+@minValue(0)
+@maxValue(10)
+param minReplicas int = 1
+
+@description('Upper bound on replicas; each uses one serverless GPU of the regional quota.')
+@minValue(1)
+@maxValue(10)
+param maxReplicas int = 2
+
+@description('NCRONTAB schedule of the retraining timer (UTC): weekly, Sunday 03:00 by default.')
+param retrainingSchedule string = '0 0 3 * * 0'
+
+@description('Storage redundancy.')
+@allowed([
+  'Standard_LRS'
+  'Standard_ZRS'
+  'Standard_GRS'
+  'Standard_GZRS'
+])
+param storageSku string = 'Standard_LRS'
+
+@description('Days after which raw x-ray uploads move to the cool tier.')
+@minValue(1)
+param rawUploadCoolAfterDays int = 30
+
+@description('Days after which raw x-ray uploads are deleted (results and labelled copies are kept).')
+@minValue(1)
+param rawUploadDeleteAfterDays int = 365
+
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+  application: 'serverlesscovid'
+  purpose: 'research-only-not-a-diagnostic-device'
+}
+
+// Replica sizes of the serverless GPU profiles: each replica owns one GPU and up to this much CPU and memory.
+var gpuReplicaSizes = {
+  'Consumption-GPU-NC8as-T4': {
+    cpu: '8'
+    memory: '56Gi'
+  }
+  'Consumption-GPU-NC24-A100': {
+    cpu: '24'
+    memory: '220Gi'
+  }
+}
+var gpuProfileName = 'gpu'
+
+// The placeholder listens on port 80; the ServerlessCovid image runs as non-root and listens on 8080 (Dockerfile).
+var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
+var image = empty(containerImage) ? placeholderImage : containerImage
+var targetPort = empty(containerImage) ? 80 : 8080
+
+var names = {
+  identity: '${abbrs.managedIdentityUserAssignedIdentities}${resourceToken}'
+  logAnalytics: '${abbrs.operationalInsightsWorkspaces}${resourceToken}'
+  applicationInsights: '${abbrs.insightsComponents}${resourceToken}'
+  storage: '${abbrs.storageStorageAccounts}${resourceToken}'
+  registry: '${abbrs.containerRegistryRegistries}${resourceToken}'
+  environment: '${abbrs.appManagedEnvironments}${resourceToken}'
+  functionsApp: '${abbrs.appContainerApps}func-${resourceToken}'
+}
+
+// Names shared by storage.bicep and the app settings, matching src/ServerlessCovid.Core/Storage/StorageOptions.cs.
+var storageNames = {
+  xrays: 'xrays'
+  labelled: 'labelled'
+  models: 'models'
+  retraining: 'retraining'
+  results: 'TriageResults'
+  retrainingRuns: 'RetrainingRuns'
+}
+
+// Built-in roles (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles). Blob Data Owner
+// rather than Contributor: the Durable Task extension manages blob leases and containers of its task hub.
+var storageRoles = [
+  {
+    name: 'Storage Blob Data Owner'
+    roleDefinitionId: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
+  }
+  {
+    name: 'Storage Queue Data Contributor'
+    roleDefinitionId: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  }
+  {
+    name: 'Storage Table Data Contributor'
+    roleDefinitionId: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
+  }
+]
+
+module identity 'modules/identity.bicep' = {
+  name: 'identity'
+  params: {
+    location: location
+    tags: tags
+    name: names.identity
+  }
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    tags: tags
+    logAnalyticsName: names.logAnalytics
+    applicationInsightsName: names.applicationInsights
+    publisherIdentityName: names.identity
+  }
+  dependsOn: [
+    identity
+  ]
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    tags: tags
+    name: names.storage
+    skuName: storageSku
+    containerNames: [
+      storageNames.xrays
+      storageNames.labelled
+      storageNames.models
+      storageNames.retraining
+    ]
+    tableNames: [
+      storageNames.results
+      storageNames.retrainingRuns
+    ]
+    // The blob trigger's poison queue, created up front so an alert can watch it before the first failure.
+    queueNames: [
+      'webjobs-blobtrigger-poison'
+    ]
+    rawUploadsContainer: storageNames.xrays
+    rawUploadCoolAfterDays: rawUploadCoolAfterDays
+    rawUploadDeleteAfterDays: rawUploadDeleteAfterDays
+  }
+}
+
+module storageRoleAssignments 'modules/roles.bicep' = {
+  name: 'storage-roles'
+  params: {
+    storageAccountName: names.storage
+    identityName: names.identity
+    roles: storageRoles
+  }
+  dependsOn: [
+    identity
+    storage
+  ]
+}
+
+module registry 'modules/registry.bicep' = {
+  name: 'registry'
+  params: {
+    location: location
+    tags: tags
+    name: names.registry
+    pullIdentityName: names.identity
+  }
+  dependsOn: [
+    identity
+  ]
+}
+
+module environment 'modules/container-apps-environment.bicep' = {
+  name: 'container-apps-environment'
+  params: {
+    location: location
+    tags: tags
+    name: names.environment
+    gpuProfileType: gpuProfileType
+    gpuProfileName: gpuProfileName
+    logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
+  }
+}
+
+module functionsApp 'modules/functions-app.bicep' = {
+  name: 'functions-app'
+  params: {
+    location: location
+    tags: union(tags, { 'azd-service-name': 'functions' })
+    name: names.functionsApp
+    environmentId: environment.outputs.id
+    workloadProfileName: gpuProfileName
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    registryServer: registry.outputs.loginServer
+    image: image
+    targetPort: targetPort
+    cpu: gpuReplicaSizes[gpuProfileType].cpu
+    memory: gpuReplicaSizes[gpuProfileType].memory
+    minReplicas: minReplicas
+    maxReplicas: maxReplicas
+    blobServiceUri: storage.outputs.blobEndpoint
+    queueServiceUri: storage.outputs.queueEndpoint
+    tableServiceUri: storage.outputs.tableEndpoint
+    applicationInsightsName: names.applicationInsights
+    storageNames: storageNames
+    retrainingSchedule: retrainingSchedule
+  }
+  dependsOn: [
+    storageRoleAssignments
+  ]
+}
+
+output AZURE_LOCATION string = location
+output AZURE_RESOURCE_GROUP string = resourceGroup().name
+output FUNCTIONS_APP_NAME string = functionsApp.outputs.name
+output FUNCTIONS_ENDPOINT string = 'https://${functionsApp.outputs.fqdn}'
+output STORAGE_ACCOUNT_NAME string = storage.outputs.name
+output STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint
+output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = environment.outputs.name
+output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
+output GPU_WORKLOAD_PROFILE_TYPE string = gpuProfileType
