@@ -43,7 +43,7 @@ public static class EvaluationFigures
     public static byte[] MetricsPerEpoch(IReadOnlyList<EpochMetrics> history, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(history);
-        Plot plot = NewPlot("Metrics per epoch", "Epoch", "Value");
+        Plot plot = NewEpochPlot("Metrics per epoch", "Value", history);
         double[] epochs = [.. history.Select(h => (double)h.Epoch)];
         AddSeries(plot, epochs, [.. history.Select(h => h.TrainLoss)], "training loss", 0, false);
         AddSeries(plot, epochs, [.. history.Select(h => h.ValidationLoss)], "validation loss", 0, true);
@@ -51,14 +51,14 @@ public static class EvaluationFigures
         AddSeries(plot, epochs, [.. history.Select(h => h.ValidationAccuracy)], "validation accuracy", 1, true);
         AddSeries(plot, epochs, [.. history.Select(h => h.TrainMse)], "training MSE", 2, false);
         AddSeries(plot, epochs, [.. history.Select(h => h.ValidationMse)], "validation MSE", 2, true);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         return Png(plot, width, height);
     }
 
     public static byte[] Loss(IReadOnlyList<EpochMetrics> history, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(history);
-        Plot plot = NewPlot("Training vs validation loss", "Epoch", "Categorical cross-entropy");
+        Plot plot = NewEpochPlot("Training vs validation loss", "Categorical cross-entropy", history);
         double[] epochs = [.. history.Select(h => (double)h.Epoch)];
         AddSeries(plot, epochs, [.. history.Select(h => h.TrainLoss)], "training", 0, false);
         AddSeries(plot, epochs, [.. history.Select(h => h.ValidationLoss)], "validation", 1, false);
@@ -69,7 +69,7 @@ public static class EvaluationFigures
     public static byte[] Accuracy(IReadOnlyList<EpochMetrics> history, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(history);
-        Plot plot = NewPlot("Training vs validation accuracy", "Epoch", "Accuracy");
+        Plot plot = NewEpochPlot("Training vs validation accuracy", "Accuracy", history);
         double[] epochs = [.. history.Select(h => (double)h.Epoch)];
         AddSeries(plot, epochs, [.. history.Select(h => h.TrainAccuracy)], "training", 0, false);
         AddSeries(plot, epochs, [.. history.Select(h => h.ValidationAccuracy)], "validation", 1, false);
@@ -96,7 +96,8 @@ public static class EvaluationFigures
 
         // Row 0 of the data is drawn at the top, as in sklearn's ConfusionMatrixDisplay.
         var heatmap = plot.Add.Heatmap(cells);
-        heatmap.Colormap = new ScottPlot.Colormaps.Blues();
+        heatmap.Colormap = new ScottPlot.Colormaps.Blues().Reversed();
+        heatmap.ManualRange = new ScottPlot.Range(0, Math.Max(1, max));
         heatmap.Extent = new CoordinateRect(-0.5, n - 0.5, -0.5, n - 0.5);
         plot.Add.ColorBar(heatmap);
         for (int r = 0; r < n; r++)
@@ -189,15 +190,29 @@ public static class EvaluationFigures
 
         if (zoomUpperLeft)
         {
+            // Outside the data area: in the zoomed corner the curves fill the lower right too.
             plot.Axes.SetLimits(0, 0.2, 0.8, 1.0);
+            plot.ShowLegend(Edge.Bottom);
         }
         else
         {
             plot.Axes.SetLimits(-0.01, 1.01, -0.01, 1.01);
+            plot.ShowLegend(Alignment.LowerRight);
+        }
+        return Png(plot, width, height);
+    }
+
+    private static Plot NewEpochPlot(string title, string yLabel, IReadOnlyList<EpochMetrics> history)
+    {
+        Plot plot = NewPlot(title, "Epoch", yLabel);
+        if (history.Count <= 30)
+        {
+            // Whole epochs only: a tick at epoch 1.4 means nothing.
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+                [.. history.Select(h => (double)h.Epoch)], [.. history.Select(h => h.Epoch.ToString(CultureInfo.InvariantCulture))]);
         }
 
-        plot.ShowLegend(Alignment.LowerRight);
-        return Png(plot, width, height);
+        return plot;
     }
 
     private static Plot NewPlot(string title, string xLabel, string yLabel)
