@@ -101,6 +101,23 @@ public sealed class EvaluationReportWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteAsync_SameInputTwice_MetricsJsonIsByteIdentical()
+    {
+        // Arrange
+        EvaluationReportWriter writer = EvaluationReportWriter.Create(new EvaluationOptions { BootstrapReplicates = 100 });
+        string second = Path.Combine(_directory, "again");
+
+        // Act
+        await writer.WriteAsync(FixedInput(), _directory);
+        await writer.WriteAsync(FixedInput(), second);
+
+        // Assert
+        Assert.Equal(
+            await File.ReadAllTextAsync(Path.Combine(_directory, EvaluationReportWriter.MetricsFileName)),
+            await File.ReadAllTextAsync(Path.Combine(second, EvaluationReportWriter.MetricsFileName)));
+    }
+
+    [Fact]
     public async Task WriteAsync_SingleClassWithoutHistory_WritesReportWithUndefinedAuc()
     {
         // Arrange

@@ -2,13 +2,26 @@ using System.Globalization;
 using ScottPlot;
 using ServerlessCovid.Core.Evaluation.Metrics;
 using ServerlessCovid.Core.Models;
+using SkiaSharp;
 
 namespace ServerlessCovid.Core.Evaluation.Figures;
 
 /// <summary>The paper's Figs. 4–10 as PNGs (ScottPlot, rendered off-screen by SkiaSharp; no display needed).</summary>
 public static class EvaluationFigures
 {
-    private static readonly ScottPlot.Palettes.Category10 Palette = new ScottPlot.Palettes.Category10();
+    private static readonly ScottPlot.Palettes.Category10 Palette = new();
+
+    private static readonly string[] PreferredSansFamilies = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica"];
+
+    // SkiaSharp's dependency-free Linux natives scan /usr/share/fonts themselves (no fontconfig), and ScottPlot's
+    // "sans" then resolves to whichever family comes first, often a serif: ask for a sans family by name.
+    private static readonly string? SansFamily = FindSansFamily();
+
+    /// <summary>Null when figure text can render; otherwise why not and how to fix it (shown in the report).</summary>
+    public static string? FontProblem { get; } = SKFontManager.Default.FontFamilyCount == 0
+        ? "No fonts were found (SkiaSharp reads /usr/share/fonts): figure titles, labels and counts are missing. "
+            + "Install a font package such as fonts-dejavu-core."
+        : null;
 
     /// <summary>All figures the metrics allow: Figs. 4–6 need a training history, Figs. 9–10 a defined ROC.</summary>
     public static IReadOnlyList<ReportFigure> RenderAll(EvaluationMetrics metrics, int width, int height)
@@ -218,6 +231,11 @@ public static class EvaluationFigures
     private static Plot NewPlot(string title, string xLabel, string yLabel)
     {
         Plot plot = new();
+        if (SansFamily is not null)
+        {
+            plot.Font.Set(SansFamily);
+        }
+
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
@@ -242,6 +260,12 @@ public static class EvaluationFigures
         scatter.LineWidth = 2;
         scatter.MarkerSize = 0;
         scatter.LinePattern = pattern;
+    }
+
+    private static string? FindSansFamily()
+    {
+        string[] installed = SKFontManager.Default.GetFontFamilies();
+        return PreferredSansFamilies.FirstOrDefault(family => installed.Contains(family, StringComparer.OrdinalIgnoreCase));
     }
 
     private static byte[] Png(Plot plot, int width, int height) => plot.GetImageBytes(width, height, ImageFormat.Png);

@@ -50,6 +50,11 @@ public static class HtmlReportRenderer
         AppendRoc(html, metrics.Roc);
         AppendHistory(html, metrics.History);
         html.Append("<h2>Figures</h2>\n");
+        if (EvaluationFigures.FontProblem is string fontProblem)
+        {
+            html.Append("<div class=\"warning\">").Append(E(fontProblem)).Append("</div>\n");
+        }
+
         foreach (ReportFigure figure in figures)
         {
             html.Append("<figure><img alt=\"").Append(E(figure.Title)).Append("\" src=\"data:image/png;base64,")
