@@ -26,7 +26,15 @@ public sealed record ThresholdSelectionOptions
 /// A chosen threshold: <see cref="Threshold"/> and <see cref="Method"/> go into
 /// <see cref="ModelManifest.OperatingThreshold"/> and <see cref="ModelManifest.ThresholdMethod"/>.
 /// </summary>
-public sealed record OperatingThresholdSelection(double Threshold, string Method, OperatingPoint OperatingPoint);
+public sealed record OperatingThresholdSelection(double Threshold, string Method, OperatingPoint OperatingPoint)
+{
+    /// <summary>The manifest with this threshold, its method and positive class stamped in.</summary>
+    public ModelManifest ApplyTo(ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return manifest with { OperatingThreshold = Threshold, ThresholdMethod = Method, PositiveClass = OperatingPoint.PositiveClass };
+    }
+}
 
 /// <summary>
 /// Chooses the operating threshold on a validation set. Candidates are the ROC thresholds of the positive class

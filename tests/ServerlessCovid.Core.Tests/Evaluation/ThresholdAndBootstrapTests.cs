@@ -1,5 +1,6 @@
 using ServerlessCovid.Core.Evaluation;
 using ServerlessCovid.Core.Evaluation.Metrics;
+using ServerlessCovid.Core.Models;
 
 namespace ServerlessCovid.Core.Tests.Evaluation;
 
@@ -21,6 +22,30 @@ public class ThresholdAndBootstrapTests
         Assert.Equal("sensitivity>=0.95 on validation", selection.Method);
         Assert.Equal(1.0, selection.OperatingPoint.Sensitivity.Value, Tolerance);
         Assert.Equal(0.5, selection.OperatingPoint.Specificity.Value, Tolerance);
+    }
+
+    [Fact]
+    public void ApplyTo_Manifest_StampsThresholdAndMethod()
+    {
+        // Arrange
+        OperatingThresholdSelection selection = OperatingThresholdSelector.Select(EvaluationSamples.BinaryWithTies());
+        ModelManifest manifest = new()
+        {
+            Version = "v1",
+            CreatedUtc = DateTimeOffset.UnixEpoch,
+            OnnxSha256 = "00",
+            ClassNames = ClassNames.InOutputOrder,
+            PreprocessingId = Preprocessing.RgbStretchUnit256,
+            OperatingThreshold = 0.5,
+        };
+
+        // Act
+        ModelManifest stamped = selection.ApplyTo(manifest);
+
+        // Assert
+        Assert.Equal(0.6, stamped.OperatingThreshold, Tolerance);
+        Assert.Equal("sensitivity>=0.95 on validation", stamped.ThresholdMethod);
+        Assert.Equal(ClassNames.Covid, stamped.PositiveClass);
     }
 
     [Fact]
