@@ -50,6 +50,19 @@ public class DatasetAuditorTests
     }
 
     [Fact]
+    public void Compute_HugeDeclaredCanvas_RejectedBeforeDecoding()
+    {
+        // Arrange: a 45-byte PNG that declares 20000×20000 pixels.
+        byte[] png = TestImages.PngHeaderOnly(20_000, 20_000);
+
+        // Act
+        ImageRejectedException ex = Assert.Throws<ImageRejectedException>(() => ImageFingerprint.Compute(png));
+
+        // Assert
+        Assert.Equal(ImageErrorCodes.DimensionsOutOfRange, ex.Code);
+    }
+
+    [Fact]
     public void Audit_EachClassFromOwnSource_WarnsAboutShortcut()
     {
         // Arrange: the paper's construction: COVID from Cohen, normals from the pediatric Kermany set.

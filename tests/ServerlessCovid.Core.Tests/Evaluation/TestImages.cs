@@ -27,11 +27,46 @@ internal static class TestImages
         return image;
     }
 
+    /// <summary>PNG signature, an IHDR chunk declaring the size, and IEND: enough for Identify, nothing to decode.</summary>
+    public static byte[] PngHeaderOnly(int width, int height)
+    {
+        List<byte> bytes = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+        byte[] ihdr = [.. BigEndian(width), .. BigEndian(height), 8, 0, 0, 0, 0];
+        AddChunk(bytes, "IHDR", ihdr);
+        AddChunk(bytes, "IEND", []);
+        return [.. bytes];
+    }
+
     public static byte[] Png(Image image)
     {
         using MemoryStream stream = new();
         image.Save(stream, new PngEncoder());
         return stream.ToArray();
+    }
+
+    private static void AddChunk(List<byte> bytes, string type, byte[] data)
+    {
+        byte[] typeAndData = [.. System.Text.Encoding.ASCII.GetBytes(type), .. data];
+        bytes.AddRange(BigEndian(data.Length));
+        bytes.AddRange(typeAndData);
+        bytes.AddRange(BigEndian((int)Crc32(typeAndData)));
+    }
+
+    private static byte[] BigEndian(int value) => [(byte)(value >> 24), (byte)(value >> 16), (byte)(value >> 8), (byte)value];
+
+    private static uint Crc32(byte[] data)
+    {
+        uint crc = 0xFFFFFFFF;
+        foreach (byte b in data)
+        {
+            crc ^= b;
+            for (int k = 0; k < 8; k++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
+            }
+        }
+
+        return ~crc;
     }
 
     public static byte[] Jpeg(Image image, int quality)

@@ -10,6 +10,8 @@ namespace ServerlessCovid.Core.Evaluation.Audit;
 /// <summary>Content SHA-256 (exact copies) and a 64-bit dHash (re-encoded, resized or slightly edited copies).</summary>
 public sealed record ImageFingerprint(string ContentSha256, ulong PerceptualHash)
 {
+    public const long MaxPixels = 100_000_000;
+
     /// <summary>
     /// dHash: the image as a 9×8 grey thumbnail, one bit per horizontally adjacent pair (left brighter than right).
     /// Robust to scaling, re-compression and brightness changes, which is how the same x-ray reappears in public sets.
@@ -26,7 +28,18 @@ public sealed record ImageFingerprint(string ContentSha256, ulong PerceptualHash
         Image<L8> image;
         try
         {
-            image = Image.Load<L8>(imageBytes);
+            // Identify first: a small file can declare a huge canvas, and datasets come from the internet.
+            // ImageSharp 2's Identify takes arrays only.
+            byte[] bytes = imageBytes.ToArray();
+            IImageInfo? info = Image.Identify(bytes)
+                ?? throw new ImageRejectedException(ImageErrorCodes.UnsupportedFormat, "Not a supported image format.");
+            if ((long)info.Width * info.Height > MaxPixels)
+            {
+                throw new ImageRejectedException(ImageErrorCodes.DimensionsOutOfRange,
+                    $"The image is {info.Width}×{info.Height}; the audit fingerprints images up to {MaxPixels:N0} pixels.");
+            }
+
+            image = Image.Load<L8>(bytes);
         }
         catch (UnknownImageFormatException ex)
         {
