@@ -55,7 +55,7 @@ public static class DatasetCommand
                     },
                     cancellationToken);
             }
-            catch (InvalidDatasetException ex)
+            catch (DatasetFormatException ex)
             {
                 error.WriteLine($"Cannot build the dataset: {ex.Message}");
                 return Task.FromResult(CovidCli.Failure);

@@ -71,7 +71,7 @@ public sealed class CohenImporterTests : IDisposable
     public void Scan_NoMetadata_ThrowsInvalidDatasetWithReason()
     {
         // Act
-        InvalidDatasetException error = Assert.Throws<InvalidDatasetException>(() => CohenImporter.Scan(_fixture.CohenDirectory));
+        DatasetFormatException error = Assert.Throws<DatasetFormatException>(() => CohenImporter.Scan(_fixture.CohenDirectory));
 
         // Assert
         Assert.Contains("metadata.csv is missing", error.Message, StringComparison.Ordinal);

@@ -57,7 +57,7 @@ public sealed class KermanyImporterTests : IDisposable
         Directory.CreateDirectory(_fixture.KermanyDirectory);
 
         // Act
-        InvalidDatasetException error = Assert.Throws<InvalidDatasetException>(() => KermanyImporter.Scan(_fixture.KermanyDirectory));
+        DatasetFormatException error = Assert.Throws<DatasetFormatException>(() => KermanyImporter.Scan(_fixture.KermanyDirectory));
 
         // Assert
         Assert.Contains("no train/", error.Message, StringComparison.Ordinal);

@@ -18,20 +18,20 @@ public static class CohenImporter
 
     private static readonly string[] UnknownFindings = ["", "todo", "unknown"];
 
-    /// <exception cref="InvalidDatasetException">No metadata.csv, or it lacks the columns needed.</exception>
+    /// <exception cref="DatasetFormatException">No metadata.csv, or it lacks the columns needed.</exception>
     public static ImportScan Scan(string root)
     {
         string metadataPath = Path.Combine(root, MetadataFileName);
         if (!File.Exists(metadataPath))
         {
-            throw new InvalidDatasetException(
+            throw new DatasetFormatException(
                 $"'{root}' is not a covid-chestxray-dataset copy: {MetadataFileName} is missing.");
         }
 
         (IReadOnlyList<CsvRecord> records, IReadOnlyList<CsvError> errors) = CsvTable.Parse(File.ReadAllText(metadataPath));
         if (records.Count == 0)
         {
-            throw new InvalidDatasetException($"{metadataPath} is empty.");
+            throw new DatasetFormatException($"{metadataPath} is empty.");
         }
 
         Dictionary<string, int> columns = new(StringComparer.OrdinalIgnoreCase);
@@ -44,7 +44,7 @@ public static class CohenImporter
         string[] missing = required.Where(c => !columns.ContainsKey(c)).ToArray();
         if (missing.Length > 0)
         {
-            throw new InvalidDatasetException($"{metadataPath} lacks the column(s) {string.Join(", ", missing)}.");
+            throw new DatasetFormatException($"{metadataPath} lacks the column(s) {string.Join(", ", missing)}.");
         }
 
         List<ImportOutcome> outcomes = errors

@@ -15,7 +15,7 @@ public static partial class KermanyImporter
 
     private static readonly string[] ImageExtensions = [".jpeg", ".jpg", ".png"];
 
-    /// <exception cref="InvalidDatasetException">No train/test/val folders under the given folder.</exception>
+    /// <exception cref="DatasetFormatException">No train/test/val folders under the given folder.</exception>
     public static ImportScan Scan(string directory)
     {
         List<string> roots = new[] { directory, Path.Combine(directory, "chest_xray"), Path.Combine(directory, "chest_xray", "chest_xray") }
@@ -23,7 +23,7 @@ public static partial class KermanyImporter
             .ToList();
         if (roots.Count == 0)
         {
-            throw new InvalidDatasetException(
+            throw new DatasetFormatException(
                 $"'{directory}' is not a Kermany chest_xray copy: no train/, test/ or val/ folder in it, in chest_xray/ or in chest_xray/chest_xray/.");
         }
 

@@ -44,7 +44,7 @@ public sealed record DatasetBuildReport(
 /// </summary>
 public static partial class PaperDatasetBuilder
 {
-    /// <exception cref="InvalidDatasetException">A source folder is not a copy of the expected dataset.</exception>
+    /// <exception cref="DatasetFormatException">A source folder is not a copy of the expected dataset.</exception>
     public static DatasetBuildReport Build(PaperDatasetBuildOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
