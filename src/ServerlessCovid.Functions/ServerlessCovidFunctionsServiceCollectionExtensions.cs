@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.DependencyInjection;
+using ServerlessCovid.Core.Triage;
 
 namespace ServerlessCovid.Functions;
 
@@ -9,6 +11,8 @@ public static class ServerlessCovidFunctionsServiceCollectionExtensions
     public static IServiceCollection AddServerlessCovid(this IServiceCollection services)
     {
         services.AddServerlessCovidCore();
+        services.AddDatasets();
+        services.AddTriage();
         return services;
     }
 }
