@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.DependencyInjection;
+using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Triage;
 
 namespace ServerlessCovid.Functions;
@@ -11,6 +12,7 @@ public static class ServerlessCovidFunctionsServiceCollectionExtensions
     public static IServiceCollection AddServerlessCovid(this IServiceCollection services)
     {
         services.AddServerlessCovidCore();
+        services.AddXrayInference();
         services.AddDatasets();
         services.AddTriage();
         return services;
