@@ -15,6 +15,8 @@ public sealed partial class TriageResultStore
 {
     private const int MaxAttempts = 5;
 
+    private const int MaxServicePagesPerCall = 10;
+
     private readonly TableClient _table;
     private readonly ILogger<TriageResultStore> _logger;
     private readonly AsyncOnce _tableCreated;
@@ -120,9 +122,12 @@ public sealed partial class TriageResultStore
         try
         {
             // Service pages can come back empty while more rows follow (filters skip rows server-side); keep reading
-            // until something matched, so callers never see an empty page that is not the last one.
+            // until something matched, but bounded, so a filter that matches nothing in a huge partition cannot hold
+            // one request for minutes: after that an empty page with a token says "keep going".
+            int servicePages = 0;
             do
             {
+                servicePages++;
                 Page<TableEntity>? page = null;
                 await foreach (Page<TableEntity> p in _table.QueryAsync<TableEntity>(filter, query.PageSize, cancellationToken: cancellationToken)
                     .AsPages(token, query.PageSize).ConfigureAwait(false))
@@ -140,7 +145,7 @@ public sealed partial class TriageResultStore
                 items.AddRange(page.Values.Select(TriageResultEntities.FromEntity));
                 token = page.ContinuationToken;
             }
-            while (items.Count == 0 && token is not null);
+            while (items.Count == 0 && token is not null && servicePages < MaxServicePagesPerCall);
         }
         catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == "TableNotFound")
         {
