@@ -102,6 +102,25 @@ public sealed class TriageUploadedXrayTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_BlobOverTheByteLimit_WritesRejectedTooLargeWithoutReadingIt()
+    {
+        // Setup
+        await using FunctionsTestApp app = FunctionsTestApp.Create(azurite, new Dictionary<string, string?> { ["Imaging:MaxBytes"] = "100" });
+        await app.PublishAsync(TestModelPackages.Create("v1"));
+        byte[] image = TestXrays.Covid();
+        BlobClient blob = await app.UploadXrayAsync("h1/big.png", image);
+
+        // Trigger
+        await app.Function<TriageUploadedXray>().Run(blob, CancellationToken.None);
+
+        // Verify
+        TriageResult row = (await app.Results.GetAsync("h1", ResultIds.ForBlob("h1", "big.png")))!;
+        Assert.Equal((TriageStatus.Rejected, ImageErrorCodes.TooLarge), (row.Status, row.ErrorCode));
+        Assert.Equal(image.Length, row.ImageBytes);
+        Assert.Null(row.ContentSha256);
+    }
+
+    [Fact]
     public async Task Run_NoModelPublished_ThrowsSoTheHostRetriesAndWritesNothing()
     {
         // Setup
