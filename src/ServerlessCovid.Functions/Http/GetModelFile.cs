@@ -39,7 +39,7 @@ public sealed class GetModelFile(BlobModelRegistry registry)
             return Problems.NotFound($"Model {version} has no file '{path}'.");
         }
 
-        return new FileContentResult(content.ToArray(), ContentTypes.ForFileName(path));
+        return new BytesResponse(content.ToMemory(), ContentTypes.ForFileName(path));
     }
 
     public static string Link(string version, string path) => $"/api/models/{Uri.EscapeDataString(version)}/files/{path}";

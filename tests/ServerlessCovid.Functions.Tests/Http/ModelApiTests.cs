@@ -48,13 +48,18 @@ public sealed class ModelApiTests(AzuriteFixture azurite)
         await File.WriteAllTextAsync(Path.Combine(artifacts, "report.html"), "<html>evaluation</html>");
         await app.PublishAsync(TestModelPackages.Create("v7"), artifacts: artifacts);
 
+        HttpRequest request = HttpTestRequests.Create(app.Provider, "GET");
+
         // Trigger
-        IActionResult result = await app.Function<GetModelFile>().Run(HttpTestRequests.Create(app.Provider, "GET"), "v7", "report.html", CancellationToken.None);
+        IActionResult result = await app.Function<GetModelFile>().Run(request, "v7", "report.html", CancellationToken.None);
+        await result.ExecuteResultAsync(new ActionContext(request.HttpContext, new Microsoft.AspNetCore.Routing.RouteData(),
+            new Microsoft.AspNetCore.Mvc.Abstractions.ActionDescriptor()));
 
         // Verify
-        FileContentResult file = Assert.IsType<FileContentResult>(result);
-        Assert.Equal("text/html; charset=utf-8", file.ContentType);
-        Assert.Equal("<html>evaluation</html>", System.Text.Encoding.UTF8.GetString(file.FileContents));
+        HttpResponse response = request.HttpContext.Response;
+        Assert.Equal((200, "text/html; charset=utf-8"), (response.StatusCode, response.ContentType));
+        Assert.Equal("nosniff", response.Headers.XContentTypeOptions.ToString());
+        Assert.Equal("<html>evaluation</html>", System.Text.Encoding.UTF8.GetString(((MemoryStream)response.Body).ToArray()));
         Directory.Delete(artifacts, recursive: true);
     }
 
