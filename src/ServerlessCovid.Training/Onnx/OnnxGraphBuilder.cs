@@ -43,9 +43,11 @@ internal sealed class OnnxGraphBuilder
         return name;
     }
 
-    public string Node(string op, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    public string Node(string op, IEnumerable<string> inputs, params AttributeProto[] attributes) =>
+        NamedNode(op, inputs, Fresh(op.ToLowerInvariant()), attributes);
+
+    public string NamedNode(string op, IEnumerable<string> inputs, string output, params AttributeProto[] attributes)
     {
-        string output = Fresh(op.ToLowerInvariant());
         NodeProto node = new() { OpType = op, Name = output };
         node.Input.AddRange(inputs);
         node.Output.Add(output);
