@@ -17,6 +17,12 @@ public static class CovidCli
     {
         RootCommand root = new("ServerlessCovid: chest x-ray COVID-19 triage research tool. Not a diagnostic device.");
         root.Subcommands.Add(PlatformCommand.Create());
+        root.Subcommands.Add(SynthCommand.Create());
+        root.Subcommands.Add(DatasetCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ModelInfoCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create(BenchTrainCommand.Create()));
         return root;
     }
 
