@@ -111,14 +111,12 @@ public sealed class XrayPreprocessor
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
         try
         {
-            int read;
-            using (FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            using (FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan))
             {
                 file.ReadExactly(buffer, 0, (int)length);
-                read = (int)length;
             }
 
-            return Process(buffer, read, destination);
+            return Process(buffer, (int)length, destination);
         }
         finally
         {
