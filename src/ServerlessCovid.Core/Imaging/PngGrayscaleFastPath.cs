@@ -20,6 +20,12 @@ internal static class PngGrayscaleFastPath
 {
     private const int SignatureLength = 8;
 
+    /// <summary>About 32 KiB of rows per band: small enough to stay in L1/L2 between inflate and unfilter.</summary>
+    private const int BandBytes = 32 * 1024;
+
+    /// <summary>Below this the thread hand-offs cost more than the overlap saves.</summary>
+    private const long PipelineMinimumPixels = 512 * 512;
+
     /// <summary>
     /// Decodes into a rented buffer laid out as PNG rows (one filter byte, then <paramref name="width"/> pixels);
     /// pixel row y starts at <c>1 + y × (width + 1)</c>. Returns false when the file is not this flavour.
@@ -110,28 +116,97 @@ internal static class PngGrayscaleFastPath
     }
 
     /// <summary>
-    /// Inflates a band of rows at a time and unfilters it while it is still in cache, rather than inflating the
-    /// whole image and walking it again.
+    /// Inflates a band of rows at a time and unfilters it while it is still in cache. On large images the two run
+    /// as a pipeline on two threads (inflate band k+1 while band k is unfiltered): both are inherently serial and
+    /// cost about the same, so this halves the latency the end-to-end time is measured against.
     /// </summary>
     private static void InflateAndUnfilter(byte[] compressed, int length, byte[] rows, int width, int height)
     {
-        const int BandRows = 32;
-        int stride = width + 1;
+        int bandRows = Math.Max(1, BandBytes / (width + 1));
+        int bands = (height + bandRows - 1) / bandRows;
         byte[] zeros = ArrayPool<byte>.Shared.Rent(width);
-        using MemoryStream source = new(compressed, 0, length, writable: false);
-        using ZLibStream zlib = new(source, CompressionMode.Decompress);
+        Array.Clear(zeros, 0, width);
         try
         {
-            Array.Clear(zeros, 0, width);
-            for (int first = 0; first < height; first += BandRows)
+            if (bands < 4 || (long)width * height < PipelineMinimumPixels || Environment.ProcessorCount < 2)
             {
-                int count = Math.Min(BandRows, height - first);
-                zlib.ReadExactly(rows.AsSpan(first * stride, count * stride));
-                for (int y = first; y < first + count; y++)
+                using ZLibStream zlib = Open(compressed, length);
+                for (int band = 0; band < bands; band++)
                 {
-                    UnfilterRow(rows, y, width, zeros);
+                    InflateBand(zlib, rows, band, bandRows, width, height);
+                    UnfilterBand(rows, band, bandRows, width, height, zeros);
+                }
+
+                return;
+            }
+
+            Pipeline(compressed, length, rows, width, height, bandRows, bands, zeros);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(zeros);
+        }
+    }
+
+    private static void Pipeline(byte[] compressed, int length, byte[] rows, int width, int height, int bandRows, int bands, byte[] zeros)
+    {
+        using SemaphoreSlim inflated = new(0);
+        Exception? inflateFailure = null;
+        Task producer = Task.Run(() =>
+        {
+            try
+            {
+                using ZLibStream zlib = Open(compressed, length);
+                for (int band = 0; band < bands; band++)
+                {
+                    InflateBand(zlib, rows, band, bandRows, width, height);
+                    inflated.Release();
                 }
             }
+            catch (Exception ex)
+            {
+                // Anything, not only damage: a consumer left waiting would hang the request.
+                Volatile.Write(ref inflateFailure, ex);
+                inflated.Release(bands);
+            }
+        });
+
+        try
+        {
+            for (int band = 0; band < bands; band++)
+            {
+                inflated.Wait();
+                if (Volatile.Read(ref inflateFailure) is not null)
+                {
+                    break;
+                }
+
+                UnfilterBand(rows, band, bandRows, width, height, zeros);
+            }
+        }
+        finally
+        {
+            // The producer writes into the caller's pooled buffer: never return before it has stopped.
+            producer.GetAwaiter().GetResult();
+        }
+
+        if (inflateFailure is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inflateFailure);
+        }
+    }
+
+    private static ZLibStream Open(byte[] compressed, int length) =>
+        new(new MemoryStream(compressed, 0, length, writable: false), CompressionMode.Decompress);
+
+    private static void InflateBand(ZLibStream zlib, byte[] rows, int band, int bandRows, int width, int height)
+    {
+        int stride = width + 1;
+        int first = band * bandRows;
+        int count = Math.Min(bandRows, height - first);
+        try
+        {
+            zlib.ReadExactly(rows.AsSpan(first * stride, count * stride));
         }
         catch (EndOfStreamException ex)
         {
@@ -141,9 +216,15 @@ internal static class PngGrayscaleFastPath
         {
             throw Corrupt("its compressed image data is damaged", ex);
         }
-        finally
+    }
+
+    private static void UnfilterBand(byte[] rows, int band, int bandRows, int width, int height, byte[] zeros)
+    {
+        int first = band * bandRows;
+        int end = Math.Min(first + bandRows, height);
+        for (int y = first; y < end; y++)
         {
-            ArrayPool<byte>.Shared.Return(zeros);
+            UnfilterRow(rows, y, width, zeros);
         }
     }
 

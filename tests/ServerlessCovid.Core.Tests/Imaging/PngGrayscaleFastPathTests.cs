@@ -18,6 +18,7 @@ public sealed class PngGrayscaleFastPathTests
         {
             data.Add(filter, 333, 250);
             data.Add(filter, 1024, 40);
+            data.Add(filter, 1000, 700); // large enough for the two-thread inflate/unfilter pipeline
         }
 
         return data;
@@ -80,6 +81,38 @@ public sealed class PngGrayscaleFastPathTests
     {
         // Arrange: the header says 20 rows; the data holds 10.
         byte[] png = TestImages.GreyPngFromRawRows(20, 20, new byte[10 * 21]);
+
+        // Act
+        ImageRejectedException error = Assert.Throws<ImageRejectedException>(
+            () => XrayPreprocessor.Default.LoadTensor(png, new float[Preprocessing.ValuesPerImage]));
+
+        // Assert
+        Assert.Equal(ImageErrorCodes.Corrupt, error.Code);
+        Assert.Contains("ends early", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(20)]
+    [InlineData(800)]
+    public void LoadTensor_UnknownFilterTypeLateInTheImage_CorruptAtAnySize(int side)
+    {
+        // Arrange: the last row claims filter type 9 (800×800 takes the pipelined path).
+        byte[] rows = new byte[side * (side + 1)];
+        rows[(side - 1) * (side + 1)] = 9;
+
+        // Act
+        ImageRejectedException error = Assert.Throws<ImageRejectedException>(
+            () => XrayPreprocessor.Default.LoadTensor(TestImages.GreyPngFromRawRows(side, side, rows), new float[Preprocessing.ValuesPerImage]));
+
+        // Assert
+        Assert.Contains("filter type 9", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void LoadTensor_LargeImageWithTooLittleData_CorruptFromThePipeline()
+    {
+        // Arrange: 800×800 declared, 500 rows of data.
+        byte[] png = TestImages.GreyPngFromRawRows(800, 800, new byte[500 * 801]);
 
         // Act
         ImageRejectedException error = Assert.Throws<ImageRejectedException>(
