@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessCovid.Core.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessCovid.Retraining.Activities;
 using ServerlessCovid.Retraining.Datasets;
@@ -29,6 +30,17 @@ public static class RetrainingServiceCollectionExtensions
         services.TryAddTransient<ScoreChampionActivity>();
         services.TryAddTransient<PublishChallengerActivity>();
         services.TryAddTransient<RecordRunActivity>();
+        return services;
+    }
+
+    /// <summary>
+    /// Everything a retraining host needs (Core clients, model registry, trainer, evaluator, retraining), for hosts
+    /// other than the Functions app, whose composition root registers the same pieces itself.
+    /// </summary>
+    public static IServiceCollection AddRetrainingHostServices(this IServiceCollection services)
+    {
+        services.AddServerlessCovidCore();
+        services.AddRetraining();
         return services;
     }
 }
