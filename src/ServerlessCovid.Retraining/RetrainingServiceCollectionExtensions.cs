@@ -1,10 +1,15 @@
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessCovid.Core.DependencyInjection;
+using ServerlessCovid.Core.Evaluation;
+using ServerlessCovid.Core.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessCovid.Retraining.Activities;
 using ServerlessCovid.Retraining.Datasets;
 using ServerlessCovid.Retraining.Hosting;
+using ServerlessCovid.Retraining.Evaluation;
 using ServerlessCovid.Retraining.Runs;
+using ServerlessCovid.Retraining.Training;
+using ServerlessCovid.Training.Training;
 
 namespace ServerlessCovid.Retraining;
 
@@ -16,10 +21,18 @@ public static class RetrainingServiceCollectionExtensions
         services.AddOptions<RetrainingOptions>().BindConfiguration(RetrainingOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
+
+        // The model registry (idempotent: the Functions root may have registered it already).
+        services.AddTriageStorage();
         services.TryAddSingleton<ILabelledImageSource, BlobLabelledImageSource>();
         services.TryAddSingleton<RetrainingWorkspace>();
         services.TryAddSingleton<RetrainingRunStore>();
         services.TryAddSingleton<RetrainingStarter>();
+        services.AddEvaluation();
+        services.TryAddSingleton<ITrainingImageLoader, PaperPreprocessingImageLoader>();
+        services.TryAddSingleton<Trainer>();
+        services.TryAddSingleton<IChallengerTrainer, NasNetChallengerTrainer>();
+        services.TryAddSingleton<IModelEvaluator, OnnxModelEvaluator>();
 
         // Activities are resolved by the Functions wrappers (and by the in-process host) from the container.
         services.TryAddTransient<SnapshotDatasetActivity>();
