@@ -147,6 +147,38 @@ public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_ActivityFailsForGood_FailsWithRecordWithoutRetryAndCurrentUntouched()
+    {
+        // Setup: a champion is being served; this run's export will fail parity.
+        await using RetrainingTestEnvironment env = new(azurite);
+        await env.UploadLabelledAsync(covid: 8, normal: 8);
+        FailingExportTrainer? failing = null;
+        RetrainingHost host = await env.StartHostAsync(services =>
+        {
+            services.AddSingleton<NasNetChallengerTrainer>();
+            services.AddSingleton<IChallengerTrainer>(provider =>
+                failing = new FailingExportTrainer(provider.GetRequiredService<NasNetChallengerTrainer>()));
+        });
+        IModelRegistry registry = host.Services.GetRequiredService<IModelRegistry>();
+        CurrentModelPointer champion = await registry.PublishAsync(RetrainingTestEnvironment.ChampionPackage("champion-1"), null, null);
+
+        // Trigger
+        InProcessRetrainingRun run = await RetrainingTestEnvironment.RunAsync(host, RetrainingTestEnvironment.TinySettings(epochs: 1));
+
+        // Verify
+        Assert.Equal(OrchestrationRuntimeStatus.Failed, run.RuntimeStatus);
+        Assert.Null(run.Outcome);
+        Assert.Equal(1, failing!.ExportAttempts);
+        RetrainingRunRecord record = Assert.IsType<RetrainingRunRecord>(run.Record);
+        Assert.Equal(RetrainingStatus.Failed, record.Status);
+        Assert.Contains("ExportChallengerActivity failed", record.Reason, StringComparison.Ordinal);
+        Assert.Contains("parity", record.Reason, StringComparison.Ordinal);
+        CurrentModelPointer after = (await registry.GetCurrentAsync())!;
+        Assert.Equal(champion.Version, after.Version);
+        Assert.Equal(champion.ETag, after.ETag);
+    }
+
+    [Fact]
     public async Task StartRun_WhileARunIsInProgress_SecondStartIsSkipped()
     {
         // Setup: the snapshot activity waits at a gate, so the first run is reliably still running.

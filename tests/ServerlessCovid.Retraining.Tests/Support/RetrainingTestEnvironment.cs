@@ -6,6 +6,7 @@ using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
 using ServerlessCovid.Retraining.Hosting;
 using ServerlessCovid.Retraining.Orchestration;
+using ServerlessCovid.Testing.Onnx;
 using ServerlessCovid.Testing.Storage;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -84,6 +85,19 @@ public sealed class RetrainingTestEnvironment : IAsyncDisposable
                 });
         }
     }
+
+    /// <summary>A small but real servable package (a hand-built ONNX graph) to stand as an existing champion.</summary>
+    public static ModelPackage ChampionPackage(string version) => ModelPackage.Create(
+        new ModelManifest
+        {
+            Version = version,
+            CreatedUtc = DateTimeOffset.UnixEpoch,
+            OnnxSha256 = string.Empty,
+            ClassNames = ClassNames.InOutputOrder,
+            PreprocessingId = Preprocessing.RgbStretchUnit256,
+            OperatingThreshold = 0.5,
+        },
+        TinyOnnxModels.ChannelContrastClassifier());
 
     public async Task<RetrainingHost> StartHostAsync(Action<IServiceCollection>? configureServices = null)
     {
