@@ -17,6 +17,8 @@ public static class CovidCli
     {
         RootCommand root = new("ServerlessCovid: chest x-ray COVID-19 triage research tool. Not a diagnostic device.");
         root.Subcommands.Add(PlatformCommand.Create());
+        root.Subcommands.Add(SynthCommand.Create());
+        root.Subcommands.Add(DatasetCommand.Create());
         return root;
     }
 
