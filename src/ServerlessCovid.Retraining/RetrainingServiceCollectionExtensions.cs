@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.DependencyInjection;
 using ServerlessCovid.Core.Evaluation;
 using ServerlessCovid.Core.Storage;
@@ -9,7 +10,7 @@ using ServerlessCovid.Retraining.Hosting;
 using ServerlessCovid.Retraining.Evaluation;
 using ServerlessCovid.Retraining.Runs;
 using ServerlessCovid.Retraining.Training;
-using ServerlessCovid.Training.Training;
+using ServerlessCovid.Training;
 
 namespace ServerlessCovid.Retraining;
 
@@ -24,13 +25,13 @@ public static class RetrainingServiceCollectionExtensions
 
         // The model registry (idempotent: the Functions root may have registered it already).
         services.AddTriageStorage();
-        services.TryAddSingleton<ILabelledImageSource, BlobLabelledImageSource>();
+        services.AddDatasets();
+        services.TryAddSingleton<ILabelledImageSource, LabelledStoreImageSource>();
         services.TryAddSingleton<RetrainingWorkspace>();
         services.TryAddSingleton<RetrainingRunStore>();
         services.TryAddSingleton<RetrainingStarter>();
         services.AddEvaluation();
-        services.TryAddSingleton<ITrainingImageLoader, PaperPreprocessingImageLoader>();
-        services.TryAddSingleton<Trainer>();
+        services.AddTraining();
         services.TryAddSingleton<IChallengerTrainer, NasNetChallengerTrainer>();
         services.TryAddSingleton<IModelEvaluator, OnnxModelEvaluator>();
 

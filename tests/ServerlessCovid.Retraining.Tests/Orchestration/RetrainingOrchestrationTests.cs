@@ -186,9 +186,9 @@ public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite)
         GatedLabelledImageSource? gated = null;
         RetrainingHost host = await env.StartHostAsync(services =>
         {
-            services.AddSingleton<Datasets.BlobLabelledImageSource>();
+            services.AddSingleton<Datasets.LabelledStoreImageSource>();
             services.AddSingleton<Datasets.ILabelledImageSource>(provider =>
-                gated = new GatedLabelledImageSource(provider.GetRequiredService<Datasets.BlobLabelledImageSource>()));
+                gated = new GatedLabelledImageSource(provider.GetRequiredService<Datasets.LabelledStoreImageSource>()));
         });
         RetrainingStartResult first = await host.StartRunAsync("test", RetrainingTestEnvironment.TinySettings());
         using CancellationTokenSource timeout = new(TimeSpan.FromMinutes(2));

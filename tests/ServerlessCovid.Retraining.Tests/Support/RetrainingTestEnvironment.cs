@@ -1,7 +1,9 @@
 using Azure.Storage.Blobs;
-using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ServerlessCovid.Core.Datasets.Labelled;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
 using ServerlessCovid.Retraining.Hosting;
@@ -70,19 +72,24 @@ public sealed class RetrainingTestEnvironment : IAsyncDisposable
     /// </summary>
     public async Task UploadLabelledAsync(int covid, int normal, int seed = 7)
     {
-        BlobContainerClient container = Container(Storage.LabelledContainer);
-        await container.CreateIfNotExistsAsync();
+        LabelledImageStore store = new(
+            _azurite.CreateBlobServiceClient(), Options.Create(Storage), TimeProvider.System, NullLogger<LabelledImageStore>.Instance);
         Random random = new(seed);
         for (int i = 0; i < covid + normal; i++)
         {
             string label = i < covid ? ClassNames.Covid : ClassNames.Normal;
-            byte[] png = SyntheticImage(label == ClassNames.Covid, random);
-            await container.GetBlobClient($"{label}/hospital-a/{label}-{i:D3}.png").UploadAsync(
-                BinaryData.FromBytes(png),
-                new BlobUploadOptions
+            await store.AddAsync(
+                new LabelledImageRequest
                 {
-                    Metadata = new Dictionary<string, string> { ["patientid"] = $"p{i:D3}", ["source"] = "synthetic-test" },
-                });
+                    Hospital = "hospital-a",
+                    Id = $"{label}-{i:D3}",
+                    Label = label,
+                    Extension = "png",
+                    LabelledBy = "test",
+                    Source = "synthetic-test",
+                    GroupId = $"p{i:D3}",
+                },
+                BinaryData.FromBytes(SyntheticImage(label == ClassNames.Covid, random)));
         }
     }
 
