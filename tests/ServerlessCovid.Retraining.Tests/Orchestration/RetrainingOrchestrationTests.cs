@@ -8,6 +8,7 @@ using ServerlessCovid.Retraining.Runs;
 using ServerlessCovid.Retraining.Tests.Support;
 using ServerlessCovid.Retraining.Training;
 using ServerlessCovid.Testing.Storage;
+using Xunit.Abstractions;
 
 namespace ServerlessCovid.Retraining.Tests.Orchestration;
 
@@ -16,7 +17,7 @@ namespace ServerlessCovid.Retraining.Tests.Orchestration;
 /// Azurite, TorchSharp training of the tiny NASNet, ONNX export with parity, ONNX Runtime evaluation and reports.
 /// </summary>
 [Collection(TestCollections.Azurite)]
-public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite)
+public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
     [Fact]
     public async Task Run_NoChampionYet_PublishesChallengerWithReportAndRunRecord()
@@ -55,6 +56,8 @@ public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite)
         Assert.NotNull(record.CompletedUtc);
         Assert.Contains(RetrainingStages.Train, record.StageSeconds.Keys);
         Assert.Contains(RetrainingStages.Publish, record.StageSeconds.Keys);
+        output.WriteLine($"Tiny run wall time {run.Wall.TotalSeconds:F1} s; stages: "
+            + string.Join(", ", record.StageSeconds.Select(s => $"{s.Key} {s.Value:F1} s")));
     }
 
     [Fact]
