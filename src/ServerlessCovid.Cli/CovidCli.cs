@@ -19,6 +19,10 @@ public static class CovidCli
         root.Subcommands.Add(PlatformCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(DatasetCommand.Create());
+        root.Subcommands.Add(TrainCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(ModelInfoCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create(BenchTrainCommand.Create(), BenchInferCommand.Create()));
         return root;
     }
 
