@@ -1,0 +1,17 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ServerlessCovid.Cli.Infrastructure;
+
+/// <summary>
+/// The areas' registrations, called once by <see cref="CliServices.Build"/> after <c>AddServerlessCovidCore()</c>:
+/// one line per area, each area's method living next to the services it registers.
+/// </summary>
+internal static class CliComposition
+{
+    public static IServiceCollection AddServerlessCovidAreas(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return services;
+    }
+}
