@@ -1,0 +1,277 @@
+using System.Text;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ServerlessCovid.Core.Storage;
+
+/// <summary>
+/// The <c>TriageResults</c> table: partition key = hospital, so no query can ever cross hospitals. Writes go through
+/// optimistic concurrency (ETag) and one entity-group transaction per result, so the main row and its newest-first
+/// index row (see <see cref="TriageResultEntities"/>) never disagree.
+/// </summary>
+public sealed partial class TriageResultStore
+{
+    private const int MaxAttempts = 5;
+
+    private readonly TableClient _table;
+    private readonly ILogger<TriageResultStore> _logger;
+    private readonly AsyncOnce _tableCreated;
+
+    public TriageResultStore(TableServiceClient tables, IOptions<StorageOptions> options, ILogger<TriageResultStore> logger)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(options);
+        _table = tables.GetTableClient(options.Value.ResultsTable);
+        _logger = logger;
+        _tableCreated = new AsyncOnce(ct => _table.CreateIfNotExistsAsync(ct));
+    }
+
+    public async Task<TriageResult?> GetAsync(string hospital, string id, CancellationToken cancellationToken = default)
+    {
+        if (!HospitalIds.IsValid(hospital) || !ResultIds.IsValid(id))
+        {
+            return null;
+        }
+
+        TableEntity? entity = await GetEntityAsync(hospital, id, cancellationToken).ConfigureAwait(false);
+        return entity is null ? null : TriageResultEntities.FromEntity(entity);
+    }
+
+    /// <summary>
+    /// Inserts or replaces a result. When the row already exists for the same image content, its creation time
+    /// and confirmed label are kept: a replayed delivery must not erase a clinician's label or jump to the top of
+    /// the list. When the content changed (a new image under the same blob name), the new result replaces it all.
+    /// </summary>
+    public async Task<TriageResult> UpsertAsync(TriageResult result, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        EnsureKeys(result.Hospital, result.Id);
+        await _tableCreated.RunAsync(cancellationToken).ConfigureAwait(false);
+        for (int attempt = 1; ; attempt++)
+        {
+            TableEntity? existing = await GetEntityAsync(result.Hospital, result.Id, cancellationToken).ConfigureAwait(false);
+            TriageResult merged = Merge(existing is null ? null : TriageResultEntities.FromEntity(existing), result);
+            try
+            {
+                await WriteAsync(merged, existing, cancellationToken).ConfigureAwait(false);
+                return merged;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                LogConcurrentWrite(_logger, result.Hospital, result.Id, attempt);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies <paramref name="update"/> to an existing result under optimistic concurrency (re-read and re-applied
+    /// on conflict). Returns null when the result does not exist.
+    /// </summary>
+    public async Task<TriageResult?> UpdateAsync(
+        string hospital, string id, Func<TriageResult, TriageResult> update, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(update);
+        if (!HospitalIds.IsValid(hospital) || !ResultIds.IsValid(id))
+        {
+            return null;
+        }
+
+        for (int attempt = 1; ; attempt++)
+        {
+            TableEntity? existing = await GetEntityAsync(hospital, id, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
+            {
+                return null;
+            }
+
+            TriageResult updated = update(TriageResultEntities.FromEntity(existing)) with { Hospital = hospital, Id = id };
+            try
+            {
+                await WriteAsync(updated, existing, cancellationToken).ConfigureAwait(false);
+                return updated;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
+            {
+                LogConcurrentWrite(_logger, hospital, id, attempt);
+            }
+        }
+    }
+
+    /// <summary>A page of one hospital's results, newest first, filtered on the service side.</summary>
+    public async Task<TriageResultPage> ListAsync(
+        string hospital, TriageResultQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (!HospitalIds.IsValid(hospital))
+        {
+            throw new ArgumentException($"Hospital id '{hospital}' is not valid: {HospitalIds.Rule}.", nameof(hospital));
+        }
+
+        if (query.PageSize is < 1 or > TriageResultQuery.MaxPageSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(query), query.PageSize, $"Page size must be 1-{TriageResultQuery.MaxPageSize}.");
+        }
+
+        string filter = BuildFilter(hospital, query);
+        string? token = DecodeToken(query.ContinuationToken);
+        List<TriageResult> items = [];
+        try
+        {
+            // Service pages can come back empty while more rows follow (filters skip rows server-side); keep reading
+            // until something matched, so callers never see an empty page that is not the last one.
+            do
+            {
+                Page<TableEntity>? page = null;
+                await foreach (Page<TableEntity> p in _table.QueryAsync<TableEntity>(filter, query.PageSize, cancellationToken: cancellationToken)
+                    .AsPages(token, query.PageSize).ConfigureAwait(false))
+                {
+                    page = p;
+                    break;
+                }
+
+                if (page is null)
+                {
+                    token = null;
+                    break;
+                }
+
+                items.AddRange(page.Values.Select(TriageResultEntities.FromEntity));
+                token = page.ContinuationToken;
+            }
+            while (items.Count == 0 && token is not null);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == "TableNotFound")
+        {
+            return new TriageResultPage([], null);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 400 && query.ContinuationToken is not null)
+        {
+            throw new InvalidContinuationTokenException("The continuation token was not accepted by the results table.", ex);
+        }
+
+        return new TriageResultPage(items, EncodeToken(token));
+    }
+
+    private static string BuildFilter(string hospital, TriageResultQuery query)
+    {
+        string upper = query.From is { } from ? TriageResultEntities.IndexBoundAfter(from) : TriageResultEntities.IndexPrefix + "~";
+        string lower = query.To is { } to ? TriageResultEntities.IndexBoundBefore(to) : TriageResultEntities.IndexPrefix;
+        List<string> clauses =
+        [
+            TableClient.CreateQueryFilter($"PartitionKey eq {hospital} and RowKey ge {lower} and RowKey lt {upper}"),
+        ];
+        if (query.Label is { } label)
+        {
+            clauses.Add(TableClient.CreateQueryFilter($"Label eq {label}"));
+        }
+
+        if (query.Status is { } status)
+        {
+            clauses.Add(TableClient.CreateQueryFilter($"Status eq {TriageResultEntities.StatusName(status)}"));
+        }
+
+        return string.Join(" and ", clauses);
+    }
+
+    private async Task WriteAsync(TriageResult result, TableEntity? existing, CancellationToken cancellationToken)
+    {
+        string indexRowKey = TriageResultEntities.IndexRowKey(result.CreatedUtc, result.Id);
+        List<TableTransactionAction> actions =
+        [
+            existing is null
+                ? new TableTransactionAction(TableTransactionActionType.Add, TriageResultEntities.ToEntity(result, result.Id))
+                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, TriageResultEntities.ToEntity(result, result.Id), existing.ETag),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, TriageResultEntities.ToEntity(result, indexRowKey)),
+        ];
+        string? oldIndexRowKey = existing?.GetString(TriageResultEntities.IndexRowKeyColumn);
+        if (oldIndexRowKey is not null && oldIndexRowKey != indexRowKey)
+        {
+            actions.Add(new TableTransactionAction(
+                TableTransactionActionType.Delete, new TableEntity(result.Hospital, oldIndexRowKey), ETag.All));
+        }
+
+        await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static TriageResult Merge(TriageResult? existing, TriageResult incoming)
+    {
+        // Table Storage keeps DateTime to the 100 ns tick, but Azurite and JSON clients round-trip milliseconds
+        // more reliably; index row keys are derived from this value, so it is normalised once here.
+        DateTimeOffset created = TruncateToMilliseconds(incoming.CreatedUtc);
+        if (existing is null || existing.ContentSha256 is null || existing.ContentSha256 != incoming.ContentSha256)
+        {
+            return incoming with { CreatedUtc = created };
+        }
+
+        return incoming with
+        {
+            CreatedUtc = existing.CreatedUtc,
+            ConfirmedLabel = incoming.ConfirmedLabel ?? existing.ConfirmedLabel,
+            LabelledBy = incoming.LabelledBy ?? existing.LabelledBy,
+            LabelledUtc = incoming.LabelledUtc ?? existing.LabelledUtc,
+            LabelledImageBlobName = incoming.LabelledImageBlobName ?? existing.LabelledImageBlobName,
+        };
+    }
+
+    private async Task<TableEntity?> GetEntityAsync(string hospital, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            NullableResponse<TableEntity> response = await _table
+                .GetEntityIfExistsAsync<TableEntity>(hospital, id, cancellationToken: cancellationToken).ConfigureAwait(false);
+            return response.HasValue ? response.Value : null;
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private static void EnsureKeys(string hospital, string id)
+    {
+        if (!HospitalIds.IsValid(hospital))
+        {
+            throw new ArgumentException($"Hospital id '{hospital}' is not valid: {HospitalIds.Rule}.", nameof(hospital));
+        }
+
+        if (!ResultIds.IsValid(id))
+        {
+            throw new ArgumentException($"Result id '{id}' is not valid: expected 32 lower-case hex digits.", nameof(id));
+        }
+    }
+
+    private static DateTimeOffset TruncateToMilliseconds(DateTimeOffset time)
+    {
+        DateTimeOffset utc = time.ToUniversalTime();
+        return new DateTimeOffset(utc.Ticks - (utc.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+    }
+
+    // The SDK's token is "partitionKey rowKey" in plain text; callers get it base64url-encoded so it survives query
+    // strings untouched and is plainly opaque.
+    private static string? EncodeToken(string? token) =>
+        token is null ? null : Convert.ToBase64String(Encoding.UTF8.GetBytes(token)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static string? DecodeToken(string? token)
+    {
+        if (string.IsNullOrEmpty(token))
+        {
+            return null;
+        }
+
+        try
+        {
+            string base64 = token.Replace('-', '+').Replace('_', '/');
+            base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
+            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+        }
+        catch (FormatException ex)
+        {
+            throw new InvalidContinuationTokenException("The continuation token is malformed; start the listing again without it.", ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Concurrent write to result {Hospital}/{ResultId} (attempt {Attempt}); retrying")]
+    private static partial void LogConcurrentWrite(ILogger logger, string hospital, string resultId, int attempt);
+}
