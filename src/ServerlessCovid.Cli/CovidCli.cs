@@ -18,9 +18,11 @@ public static class CovidCli
     {
         RootCommand root = new("ServerlessCovid: chest x-ray COVID-19 triage research tool. Not a diagnostic device.");
         root.Options.Add(CommonOptions.Verbose);
+        root.Options.Add(CommonOptions.Settings);
         root.Subcommands.Add(PlatformCommand.Create());
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(ResultsCommand.Create());
         return root;
     }
 

@@ -65,8 +65,7 @@ public static class PredictCommand
         {
             DirectoryInfo? modelDirectory = context.Get(model);
             string? connection = context.Get(storage);
-            if (modelDirectory is null && CliServices.ResolveStorageConnection(connection) is null
-                && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("AzureWebJobsStorage")))
+            if (modelDirectory is null && !CliServices.HasStorageConnection(context, connection))
             {
                 throw new CliUsageException(
                     $"Say which model to use: --model DIR, or --storage CONN (or set ${CommonOptions.StorageConnectionVariable}).");

@@ -65,6 +65,7 @@ public static class CliAction
             $"storage request failed ({storage.Status} {storage.ErrorCode}): {FirstLine(storage.Message)}"),
         AggregateException { InnerExceptions.Count: 1 } aggregate => Describe(aggregate.InnerExceptions[0], cancellationToken),
         CliFailureException or InvalidModelPackageException or ModelUnavailableException or ModelRegistryConflictException
+            or ModelVersionNotFoundException or InvalidContinuationTokenException
             or ExecutionProviderUnavailableException or FileNotFoundException or DirectoryNotFoundException
             or UnauthorizedAccessException or InvalidOperationException or TimeoutException
             => (CovidCli.Failure, exception.Message),

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessCovid.Core.Storage;
 
 namespace ServerlessCovid.Cli.Infrastructure;
 
@@ -12,6 +13,7 @@ internal static class CliComposition
     public static IServiceCollection AddServerlessCovidAreas(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddTriageStorage();
         return services;
     }
 }

@@ -22,6 +22,7 @@ public sealed class CliContext
         Out = parseResult.InvocationConfiguration.Output;
         Error = parseResult.InvocationConfiguration.Error;
         Verbose = parseResult.GetValue(CommonOptions.Verbose);
+        Settings = ParseSettings(parseResult.GetValue(CommonOptions.Settings) ?? []);
         Console = CreateConsole(Out, ReferenceEquals(Out, System.Console.Out) && !System.Console.IsOutputRedirected);
         ErrorConsole = CreateConsole(Error, ReferenceEquals(Error, System.Console.Error) && !System.Console.IsErrorRedirected);
     }
@@ -33,6 +34,9 @@ public sealed class CliContext
     public TextWriter Error { get; }
 
     public bool Verbose { get; }
+
+    /// <summary>The global <c>--set KEY=VALUE</c> overrides, applied over environment variables.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; }
 
     /// <summary>Tables and summaries (stdout).</summary>
     public IAnsiConsole Console { get; }
@@ -48,6 +52,18 @@ public sealed class CliContext
     public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, ManifestJson.Options));
 
     public void WriteWarning(string message) => ErrorConsole.MarkupLineInterpolated($"[yellow]warning:[/] {message}");
+
+    private static Dictionary<string, string?> ParseSettings(IEnumerable<string> pairs)
+    {
+        Dictionary<string, string?> settings = new(StringComparer.OrdinalIgnoreCase);
+        foreach (string pair in pairs)
+        {
+            int equals = pair.IndexOf('=', StringComparison.Ordinal);
+            settings[pair[..equals].Replace("__", ":", StringComparison.Ordinal)] = pair[(equals + 1)..];
+        }
+
+        return settings;
+    }
 
     /// <summary>
     /// A terminal gets colours and live progress; anything else (pipes, CI logs, tests) gets plain text at a fixed width,

@@ -25,7 +25,9 @@ public static class CliServices
     /// <c>AzureWebJobsStorage</c>. Storage clients are only created when a service needs them, so verbs without
     /// storage work with none configured.
     /// </param>
-    /// <param name="settings">Extra settings (e.g. <c>["Storage:ModelsContainer"] = "models-x"</c>), applied last.</param>
+    /// <param name="settings">
+    /// Extra settings (e.g. <c>["Storage:ModelsContainer"] = "models-x"</c>), applied over <c>--set</c> and the environment.
+    /// </param>
     /// <param name="configure">Area registrations; receives the configuration for options binding.</param>
     public static ServiceProvider Build(
         CliContext context,
@@ -34,7 +36,13 @@ public static class CliServices
         Action<IServiceCollection, IConfiguration>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(context);
-        IConfiguration configuration = BuildConfiguration(storageConnection, settings);
+        Dictionary<string, string?> merged = new(context.Settings, StringComparer.OrdinalIgnoreCase);
+        foreach ((string key, string? value) in settings ?? new Dictionary<string, string?>())
+        {
+            merged[key] = value;
+        }
+
+        IConfiguration configuration = BuildConfiguration(storageConnection, merged);
         ServiceCollection services = new();
         services.AddSingleton(configuration);
         services.AddLogging(logging =>
@@ -105,5 +113,19 @@ public static class CliServices
 
         string? fromEnvironment = Environment.GetEnvironmentVariable(CommonOptions.StorageConnectionVariable);
         return string.IsNullOrWhiteSpace(fromEnvironment) ? null : fromEnvironment;
+    }
+
+    /// <summary>Whether some storage account is configured for this run (option, environment or <c>--set</c>).</summary>
+    public static bool HasStorageConnection(CliContext context, string? storageConnection)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (ResolveStorageConnection(storageConnection) is not null)
+        {
+            return true;
+        }
+
+        IConfiguration configuration = BuildConfiguration(null, context.Settings);
+        string name = configuration[$"{StorageOptions.SectionName}:{nameof(StorageOptions.Connection)}"] ?? new StorageOptions().Connection;
+        return !string.IsNullOrWhiteSpace(configuration[name]) || configuration.GetSection(name)["blobServiceUri"] is not null;
     }
 }

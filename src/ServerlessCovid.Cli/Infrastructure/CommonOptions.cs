@@ -29,4 +29,34 @@ public static class CommonOptions
         Description = "Show informational logs and stack traces on stderr.",
         Recursive = true,
     };
+
+    /// <summary>
+    /// Global <c>--set KEY=VALUE</c> (repeatable): overrides any setting for this run, in configuration-key form, e.g.
+    /// <c>--set Storage:ResultsTable=DemoResults</c> or <c>--set Inference:ExecutionProvider=cpu</c>.
+    /// </summary>
+    public static Option<string[]> Settings { get; } = CreateSettings();
+
+    private static Option<string[]> CreateSettings()
+    {
+        Option<string[]> option = new("--set")
+        {
+            Description = "Override a setting for this run, e.g. --set Storage:ResultsTable=DemoResults (repeatable).",
+            HelpName = "KEY=VALUE",
+            Recursive = true,
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        option.Validators.Add(result =>
+        {
+            foreach (System.CommandLine.Parsing.Token token in result.Tokens)
+            {
+                int equals = token.Value.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    result.AddError($"--set expects KEY=VALUE (e.g. Storage:ResultsTable=DemoResults); got '{token.Value}'.");
+                }
+            }
+        });
+        return option;
+    }
 }
