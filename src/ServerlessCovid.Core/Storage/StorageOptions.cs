@@ -17,6 +17,14 @@ public sealed class StorageOptions
     [Required, RegularExpression(ContainerNamePattern)]
     public string XraysContainer { get; set; } = "xrays";
 
+    /// <summary>
+    /// Images posted to the HTTP triage API, kept as <c>{hospital}/{resultId}.{ext}</c> so a confirmed label can copy
+    /// them into the labelled store later. A separate container, so the blob trigger on the x-ray container never
+    /// scores an HTTP upload a second time.
+    /// </summary>
+    [Required, RegularExpression(ContainerNamePattern)]
+    public string UploadsContainer { get; set; } = "uploads";
+
     [Required, RegularExpression(ContainerNamePattern)]
     public string LabelledContainer { get; set; } = "labelled";
 

@@ -94,4 +94,7 @@ public static class TriageFailureCodes
 {
     /// <summary>The Functions host gave up on the blob after its retry limit (poison queue).</summary>
     public const string RetriesExhausted = "retries_exhausted";
+
+    /// <summary>The blob was deleted between its trigger and its download.</summary>
+    public const string BlobMissing = "blob_missing";
 }

@@ -1,0 +1,10 @@
+using ServerlessCovid.Core.Inference;
+
+namespace ServerlessCovid.Core.Imaging;
+
+/// <summary>
+/// What <see cref="XrayPreprocessor"/> wrote into a tensor slot: the source image, whether the single-channel fast
+/// path was taken, and how long decoding (checks, hash, identify, decode, EXIF orientation) and preprocessing
+/// (resize, scale, channel layout) took.
+/// </summary>
+public sealed record PreprocessedImage(ImageInfo Image, bool Grayscale, double DecodeMs, double PreprocessMs);

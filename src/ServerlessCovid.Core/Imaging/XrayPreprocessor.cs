@@ -1,0 +1,245 @@
+using System.Buffers;
+using System.Diagnostics;
+using Microsoft.Extensions.Options;
+using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Models;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Metadata.Profiles.Exif;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+
+namespace ServerlessCovid.Core.Imaging;
+
+/// <summary>
+/// The one implementation of the paper's preprocessing (<see cref="Preprocessing.RgbStretchUnit256"/>) shared by
+/// serving, the CLI and training, so they cannot drift: any supported image → RGB, 256×256 stretched (aspect ratio
+/// ignored), values / 255, NCHW float32, written straight into a caller-owned tensor slot.
+/// </summary>
+/// <remarks>
+/// Hostile input is refused before any full decode (byte cap, format sniffing, <c>Identify</c> of the header,
+/// pixel and side caps, an allocation ceiling in the decoder), and every failure is an
+/// <see cref="ImageRejectedException"/> with a stable code. Grayscale PNG and JPEG sources (most x-rays) decode
+/// as one 8-bit channel, are resized once and copied to the three channels: the same numbers as decoding to RGB,
+/// at a third of the work. Alpha is dropped, not composited, as PIL's <c>convert("RGB")</c> does.
+/// Thread-safe: one instance serves concurrent calls.
+/// </remarks>
+public sealed class XrayPreprocessor
+{
+    private const int Plane = Preprocessing.Size * Preprocessing.Size;
+
+    private readonly ImageInputOptions _options;
+    private readonly HardenedImageDecoder _decoder;
+
+    public XrayPreprocessor(IOptions<ImageInputOptions> options)
+        : this(options?.Value ?? throw new ArgumentNullException(nameof(options)))
+    {
+    }
+
+    public XrayPreprocessor(ImageInputOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _options = options;
+        _decoder = new HardenedImageDecoder(options);
+    }
+
+    /// <summary>A preprocessor with the default <see cref="ImageInputOptions"/> limits (training, tools, tests).</summary>
+    public static XrayPreprocessor Default { get; } = new(new ImageInputOptions());
+
+    /// <summary>Values one image occupies in an NCHW batch: 3 × 256 × 256.</summary>
+    public static int TensorLength => Preprocessing.ValuesPerImage;
+
+    public static string PreprocessingId => Preprocessing.RgbStretchUnit256;
+
+    /// <summary>Decodes <paramref name="image"/> and writes its 3×256×256 tensor into the start of <paramref name="destination"/>.</summary>
+    /// <exception cref="ImageRejectedException">The bytes are not a usable image.</exception>
+    public PreprocessedImage LoadTensor(ReadOnlySpan<byte> image, Span<float> destination)
+    {
+        CheckDestination(destination);
+        if (image.IsEmpty)
+        {
+            throw new ImageRejectedException(ImageErrorCodes.Empty, "The upload is empty (0 bytes).");
+        }
+
+        if (image.Length > _options.MaxBytes)
+        {
+            throw TooLarge(image.Length);
+        }
+
+        // ImageSharp 2.1 identifies only from arrays and streams; one pooled copy serves both identify and decode.
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(image.Length);
+        try
+        {
+            image.CopyTo(buffer);
+            return Process(buffer, image.Length, destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads an image file and writes its tensor into <paramref name="destination"/> (training and tools).</summary>
+    /// <exception cref="ImageRejectedException">The file is not a usable image.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public PreprocessedImage LoadTensor(string path, Span<float> destination)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        CheckDestination(destination);
+        long length = new FileInfo(path).Length;
+        if (length == 0)
+        {
+            throw new ImageRejectedException(ImageErrorCodes.Empty, $"'{path}' is empty (0 bytes).");
+        }
+
+        if (length > _options.MaxBytes)
+        {
+            throw TooLarge(length);
+        }
+
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
+        try
+        {
+            int read;
+            using (FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan))
+            {
+                file.ReadExactly(buffer, 0, (int)length);
+                read = (int)length;
+            }
+
+            return Process(buffer, read, destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Convenience for one image: a fresh 3×256×256 tensor.</summary>
+    public float[] LoadTensor(ReadOnlySpan<byte> image)
+    {
+        float[] tensor = new float[Preprocessing.ValuesPerImage];
+        LoadTensor(image, tensor);
+        return tensor;
+    }
+
+    private PreprocessedImage Process(byte[] buffer, int length, Span<float> destination)
+    {
+        long started = Stopwatch.GetTimestamp();
+        string sha256 = ModelPackage.Sha256Hex(buffer.AsSpan(0, length));
+        using MemoryStream stream = new(buffer, 0, length, writable: false);
+        (IImageFormat format, IImageInfo info) = _decoder.Identify(buffer.AsSpan(0, length), stream);
+        bool grayscale = IsGrayscale(format, info);
+        stream.Position = 0;
+        return grayscale
+            ? DecodeAndResize<L8>(stream, format, 1, destination, started, sha256, length)
+            : DecodeAndResize<Rgb24>(stream, format, 3, destination, started, sha256, length);
+    }
+
+    private PreprocessedImage DecodeAndResize<TPixel>(
+        MemoryStream stream, IImageFormat format, int channels, Span<float> destination, long started, string sha256, int length)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        using Image<TPixel> image = _decoder.Decode<TPixel>(stream, format);
+        ApplyExifOrientation(image);
+        long decoded = Stopwatch.GetTimestamp();
+
+        Resize(image, channels, destination);
+        if (channels == 1)
+        {
+            Span<float> red = destination[..Plane];
+            red.CopyTo(destination.Slice(Plane, Plane));
+            red.CopyTo(destination.Slice(2 * Plane, Plane));
+        }
+
+        long done = Stopwatch.GetTimestamp();
+        ImageInfo info = new(FormatName(format), image.Width, image.Height, length, sha256);
+        return new PreprocessedImage(
+            info,
+            channels == 1,
+            Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(decoded, done).TotalMilliseconds);
+    }
+
+    private static void Resize<TPixel>(Image<TPixel> image, int channels, Span<float> destination)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        if (image.DangerousTryGetSinglePixelMemory(out Memory<TPixel> pixels))
+        {
+            StretchResampler.Resize(
+                System.Runtime.InteropServices.MemoryMarshal.AsBytes(pixels.Span),
+                image.Width, image.Height, channels, destination, Preprocessing.Size);
+            return;
+        }
+
+        // Only when the allocator could not give one block (PreferContiguousImageBuffers asks it to).
+        int byteCount = image.Width * image.Height * channels;
+        byte[] copy = ArrayPool<byte>.Shared.Rent(byteCount);
+        try
+        {
+            image.CopyPixelDataTo(copy.AsSpan(0, byteCount));
+            StretchResampler.Resize(copy.AsSpan(0, byteCount), image.Width, image.Height, channels, destination, Preprocessing.Size);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    /// <summary>Orientation 1 (or none) is by far the common case; only rotate or flip when the EXIF tag says so.</summary>
+    private static void ApplyExifOrientation<TPixel>(Image<TPixel> image)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        IExifValue<ushort>? orientation = image.Metadata.ExifProfile?.GetValue(ExifTag.Orientation);
+        if (orientation is not null && orientation.Value is > 1 and <= 8)
+        {
+            image.Mutate(x => x.AutoOrient());
+        }
+    }
+
+    /// <summary>
+    /// Sources whose header says one channel (PNG grayscale, JPEG luminance) take the fast path. Anything else,
+    /// including palettes that happen to be grey, takes the RGB path, which is always correct.
+    /// </summary>
+    private static bool IsGrayscale(IImageFormat format, IImageInfo info)
+    {
+        if (format is PngFormat)
+        {
+            return info.Metadata.GetPngMetadata().ColorType is PngColorType.Grayscale or PngColorType.GrayscaleWithAlpha;
+        }
+
+        if (format is JpegFormat)
+        {
+            return info.Metadata.GetJpegMetadata().ColorType == JpegColorType.Luminance;
+        }
+
+        return false;
+    }
+
+    internal static string FormatName(IImageFormat format) => format.Name.ToUpperInvariant() switch
+    {
+        "PNG" => "png",
+        "JPEG" => "jpeg",
+        "BMP" => "bmp",
+        "GIF" => "gif",
+        "TIFF" => "tiff",
+        "WEBP" => "webp",
+        _ => format.Name,
+    };
+
+    private ImageRejectedException TooLarge(long length) => new(
+        ImageErrorCodes.TooLarge,
+        $"The upload is {length:N0} bytes; the limit is {_options.MaxBytes:N0} bytes (Imaging:MaxBytes).");
+
+    private static void CheckDestination(Span<float> destination)
+    {
+        if (destination.Length < Preprocessing.ValuesPerImage)
+        {
+            throw new ArgumentException(
+                $"The destination holds {destination.Length} values; one image needs {Preprocessing.ValuesPerImage} (3×256×256).",
+                nameof(destination));
+        }
+    }
+}

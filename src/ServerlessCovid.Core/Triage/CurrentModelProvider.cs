@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Core.Storage;
+
+namespace ServerlessCovid.Core.Triage;
+
+/// <summary>
+/// Keeps the classifier on the model <c>current.json</c> points at. Checked on demand, at most once per
+/// <see cref="TriageOptions.ModelRefreshSeconds"/>: one small blob read, compared by ETag, and the package is
+/// downloaded and activated (hot swap, in-flight calls finish on the old session) only when the ETag changed.
+/// If a new package cannot be loaded, the running model keeps serving and the next check tries again.
+/// </summary>
+public sealed partial class CurrentModelProvider : IDisposable
+{
+    private readonly IModelRegistry _registry;
+    private readonly IXrayClassifier _classifier;
+    private readonly TimeProvider _time;
+    private readonly ILogger<CurrentModelProvider> _logger;
+    private readonly TimeSpan _interval;
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+    private string? _activeETag;
+    private long _nextCheckTicks; // UTC ticks, read and written atomically
+
+    public CurrentModelProvider(
+        IModelRegistry registry,
+        IXrayClassifier classifier,
+        IOptions<TriageOptions> options,
+        TimeProvider time,
+        ILogger<CurrentModelProvider> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _registry = registry;
+        _classifier = classifier;
+        _time = time;
+        _logger = logger;
+        _interval = TimeSpan.FromSeconds(options.Value.ModelRefreshSeconds);
+    }
+
+    /// <summary>The manifest being served, refreshed first when the check interval has passed.</summary>
+    /// <exception cref="ModelUnavailableException">No model is published, or none could be loaded yet.</exception>
+    public async Task<ModelManifest> GetActiveAsync(CancellationToken cancellationToken = default)
+    {
+        if (_time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _nextCheckTicks) || _classifier.CurrentModel is null)
+        {
+            await RefreshAsync(force: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        return _classifier.CurrentModel ?? throw new ModelUnavailableException(
+            "No model has been published yet: publish one (covid models publish) and retry.");
+    }
+
+    /// <summary>
+    /// Reads <c>current.json</c> and activates its version when it changed. Returns true when a new model was
+    /// activated. With <paramref name="force"/> false, a caller that finds another refresh running does not wait
+    /// for it while a model is being served.
+    /// </summary>
+    public async Task<bool> RefreshAsync(bool force = true, CancellationToken cancellationToken = default)
+    {
+        bool waitForOthers = force || _classifier.CurrentModel is null;
+        if (!await _refresh.WaitAsync(waitForOthers ? Timeout.InfiniteTimeSpan : TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        try
+        {
+            if (!force && _time.GetUtcNow().UtcTicks < Interlocked.Read(ref _nextCheckTicks) && _classifier.CurrentModel is not null)
+            {
+                return false;
+            }
+
+            return await RefreshCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
+    public void Dispose() => _refresh.Dispose();
+
+    private void ScheduleNextCheck() => Interlocked.Exchange(ref _nextCheckTicks, (_time.GetUtcNow() + _interval).UtcTicks);
+
+    private async Task<bool> RefreshCoreAsync(CancellationToken cancellationToken)
+    {
+        CurrentModelPointer? pointer = await _registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
+        if (pointer is null || pointer.ETag == _activeETag)
+        {
+            ScheduleNextCheck();
+            return false;
+        }
+
+        try
+        {
+            ModelPackage package = await _registry.LoadPackageAsync(pointer.Version, cancellationToken).ConfigureAwait(false);
+            string? previous = _classifier.CurrentModel?.Version;
+            _classifier.Activate(package);
+            _activeETag = pointer.ETag;
+            ScheduleNextCheck();
+            LogActivated(_logger, pointer.Version, previous, pointer.Reason);
+            return true;
+        }
+        catch (Exception ex) when (_classifier.CurrentModel is not null && ex is not OperationCanceledException)
+        {
+            // Keep serving the model we have; a broken publish must not take triage down.
+            ScheduleNextCheck();
+            LogActivationFailed(_logger, ex, pointer.Version, _classifier.CurrentModel.Version);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} activated (was {Previous}; reason: {Reason})")]
+    private static partial void LogActivated(ILogger logger, string version, string? previous, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {Version} could not be activated; still serving {Active}")]
+    private static partial void LogActivationFailed(ILogger logger, Exception exception, string version, string active);
+}

@@ -1,0 +1,37 @@
+namespace ServerlessCovid.Core.Triage;
+
+/// <summary>Stable codes for requests that name something unusable, before any image is read.</summary>
+public static class TriageErrorCodes
+{
+    public const string InvalidHospital = "invalid_hospital";
+
+    public const string InvalidBlobName = "invalid_blob_name";
+}
+
+/// <summary>A hospital id or blob name that cannot be used as a key or path; retrying never helps.</summary>
+public sealed class TriageRequestException : Exception
+{
+    public TriageRequestException()
+        : this(TriageErrorCodes.InvalidBlobName, "The request is invalid.")
+    {
+    }
+
+    public TriageRequestException(string message)
+        : this(TriageErrorCodes.InvalidBlobName, message)
+    {
+    }
+
+    public TriageRequestException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+        Code = TriageErrorCodes.InvalidBlobName;
+    }
+
+    public TriageRequestException(string code, string message)
+        : base(message)
+    {
+        Code = code;
+    }
+
+    public string Code { get; }
+}

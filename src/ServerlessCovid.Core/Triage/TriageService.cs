@@ -1,0 +1,302 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ServerlessCovid.Core.Imaging;
+using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Core.Storage;
+
+namespace ServerlessCovid.Core.Triage;
+
+/// <summary>
+/// Turns every image a hospital sends into exactly one result row. Bad input (unreadable image, unusable name)
+/// becomes a <see cref="TriageStatus.Rejected"/> row and is never retried; anything else (storage, model loading)
+/// is thrown so the Functions host retries, and <see cref="RecordBlobFailureAsync"/> records what the host gave up on.
+/// </summary>
+public sealed partial class TriageService
+{
+    private readonly IXrayClassifier _classifier;
+    private readonly CurrentModelProvider _models;
+    private readonly TriageResultStore _results;
+    private readonly StorageOptions _storage;
+    private readonly BlobContainerClient _uploads;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TriageService> _logger;
+    private readonly AsyncOnce _uploadsCreated;
+
+    public TriageService(
+        IXrayClassifier classifier,
+        CurrentModelProvider models,
+        TriageResultStore results,
+        BlobServiceClient blobs,
+        IOptions<StorageOptions> storage,
+        TimeProvider time,
+        ILogger<TriageService> logger)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        ArgumentNullException.ThrowIfNull(storage);
+        _classifier = classifier;
+        _models = models;
+        _results = results;
+        _storage = storage.Value;
+        _uploads = blobs.GetBlobContainerClient(_storage.UploadsContainer);
+        _time = time;
+        _logger = logger;
+        _uploadsCreated = new AsyncOnce(ct => _uploads.CreateIfNotExistsAsync(cancellationToken: ct));
+    }
+
+    /// <summary>
+    /// Scores a blob of the x-ray container (<c>{hospital}/{name}</c>) and writes its row. A re-delivery of identical
+    /// bytes already scored by the active model returns the stored row without scoring again.
+    /// </summary>
+    /// <exception cref="TriageRequestException">The blob is not under a valid hospital folder: no row can be keyed.</exception>
+    /// <exception cref="ModelUnavailableException">No model is published yet (transient: the host retries).</exception>
+    public async Task<TriageResult> TriageBlobAsync(BlobClient blob, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        (string hospital, string rawName) = SplitHospital(blob.Name);
+        string id = ResultIds.ForBlob(hospital, rawName);
+        DateTimeOffset now = _time.GetUtcNow();
+        XrayBlobName name;
+        try
+        {
+            name = XrayBlobName.Parse(blob.Name);
+        }
+        catch (TriageRequestException ex)
+        {
+            LogRejected(_logger, hospital, id, ex.Code);
+            return await _results.UpsertAsync(
+                NewResult(hospital, id, TriageStatus.Rejected, blob.Uri.ToString(), now) with { ErrorCode = ex.Code, ErrorReason = ex.Message },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        ModelManifest model = await _models.GetActiveAsync(cancellationToken).ConfigureAwait(false);
+        byte[]? content = await DownloadAsync(blob, cancellationToken).ConfigureAwait(false);
+        if (content is null)
+        {
+            LogBlobMissing(_logger, hospital, id);
+            return await _results.UpsertAsync(
+                NewResult(hospital, id, TriageStatus.Failed, blob.Uri.ToString(), now) with
+                {
+                    SourceName = name.Name,
+                    ErrorCode = TriageFailureCodes.BlobMissing,
+                    ErrorReason = "The blob was deleted before it could be scored.",
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+
+        string sha = ModelPackage.Sha256Hex(content);
+        TriageResult? existing = await _results.GetAsync(hospital, id, cancellationToken).ConfigureAwait(false);
+        if (existing is { Status: not TriageStatus.Failed } && existing.ContentSha256 == sha
+            && existing.ModelVersion == model.Version && existing.ModelSha256 == model.OnnxSha256)
+        {
+            LogDuplicate(_logger, hospital, id);
+            return existing;
+        }
+
+        TriageResult result = await ScoreAsync(
+            NewResult(hospital, id, TriageStatus.Scored, blob.Uri.ToString(), now) with
+            {
+                SourceName = name.Name,
+                ImageContainer = blob.BlobContainerName,
+                ImageBlobName = blob.Name,
+                ContentSha256 = sha,
+                ImageBytes = content.Length,
+            },
+            content,
+            model,
+            cancellationToken).ConfigureAwait(false);
+        return await _results.UpsertAsync(result, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Scores an image posted over HTTP. Scored images are kept in the uploads container so a confirmed label can
+    /// copy them later; rejected ones are recorded like blob results and returned with their code.
+    /// </summary>
+    /// <exception cref="TriageRequestException">The hospital id is invalid.</exception>
+    /// <exception cref="ModelUnavailableException">No model is published yet.</exception>
+    public async Task<TriageResult> TriageUploadAsync(string hospital, ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default)
+    {
+        if (!HospitalIds.IsValid(hospital))
+        {
+            throw new TriageRequestException(TriageErrorCodes.InvalidHospital, $"Hospital id '{hospital}' is not valid: {HospitalIds.Rule}.");
+        }
+
+        ModelManifest model = await _models.GetActiveAsync(cancellationToken).ConfigureAwait(false);
+        string sha = ModelPackage.Sha256Hex(image.Span);
+        string id = ResultIds.ForHttp(hospital, sha);
+        TriageResult result = await ScoreAsync(
+            NewResult(hospital, id, TriageStatus.Scored, TriageResult.HttpSource, _time.GetUtcNow()) with
+            {
+                ContentSha256 = sha,
+                ImageBytes = image.Length,
+            },
+            image,
+            model,
+            cancellationToken).ConfigureAwait(false);
+
+        if (result.IsScored)
+        {
+            // Upload before the row is written, so a row never points at an image that is not there.
+            string blobName = $"{hospital}/{id}.{result.ImageFormat ?? "bin"}";
+            await _uploadsCreated.RunAsync(cancellationToken).ConfigureAwait(false);
+            await _uploads.GetBlobClient(blobName).UploadAsync(
+                new BinaryData(image),
+                new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypes.ForFileName(blobName) } },
+                cancellationToken).ConfigureAwait(false);
+            result = result with { ImageContainer = _uploads.Name, ImageBlobName = blobName };
+        }
+
+        return await _results.UpsertAsync(result, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Records a blob the host stopped retrying (its poison-queue message) as a <see cref="TriageStatus.Failed"/>
+    /// row, unless the same content was scored meanwhile. Returns null for blobs outside the x-ray container or
+    /// without a valid hospital folder, which cannot be keyed.
+    /// </summary>
+    public async Task<TriageResult?> RecordBlobFailureAsync(BlobClient blob, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blob);
+        if (blob.BlobContainerName != _storage.XraysContainer)
+        {
+            return null;
+        }
+
+        (string hospital, string rawName) = SplitHospital(blob.Name, throwIfInvalid: false);
+        if (!HospitalIds.IsValid(hospital))
+        {
+            return null;
+        }
+
+        string id = ResultIds.ForBlob(hospital, rawName);
+        string? sha = null;
+        long? length = null;
+        try
+        {
+            byte[]? content = await DownloadAsync(blob, cancellationToken).ConfigureAwait(false);
+            sha = content is null ? null : ModelPackage.Sha256Hex(content);
+            length = content?.Length;
+        }
+        catch (RequestFailedException ex)
+        {
+            // Storage may be why the host gave up; the failure is recorded without the content hash.
+            LogFailureDownloadFailed(_logger, ex, hospital, id);
+        }
+
+        TriageResult? existing = await _results.GetAsync(hospital, id, cancellationToken).ConfigureAwait(false);
+        if (existing is { Status: not TriageStatus.Failed } && sha is not null && existing.ContentSha256 == sha)
+        {
+            return existing;
+        }
+
+        LogRecordedFailure(_logger, hospital, id);
+        return await _results.UpsertAsync(
+            NewResult(hospital, id, TriageStatus.Failed, blob.Uri.ToString(), _time.GetUtcNow()) with
+            {
+                SourceName = rawName,
+                ImageContainer = blob.BlobContainerName,
+                ImageBlobName = blob.Name,
+                ContentSha256 = sha,
+                ImageBytes = length,
+                ModelVersion = _classifier.CurrentModel?.Version,
+                ErrorCode = TriageFailureCodes.RetriesExhausted,
+                ErrorReason = "Scoring failed on every attempt the Functions host made (storage or model loading), so it "
+                    + "stopped retrying. The cause is in the function logs; upload the image again to retry.",
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<TriageResult> ScoreAsync(
+        TriageResult pending, ReadOnlyMemory<byte> content, ModelManifest model, CancellationToken cancellationToken)
+    {
+        try
+        {
+            TriagePrediction prediction = await _classifier.ScoreAsync(content, cancellationToken).ConfigureAwait(false);
+            LogScored(_logger, pending.Hospital, pending.Id, prediction.Label, prediction.ModelVersion);
+            return pending with
+            {
+                Status = TriageStatus.Scored,
+                Label = prediction.Label,
+                Probabilities = prediction.Probabilities,
+                PositiveClass = prediction.PositiveClass,
+                Threshold = prediction.Threshold,
+                ModelVersion = prediction.ModelVersion,
+                ModelSha256 = prediction.ModelSha256,
+                PreprocessingId = prediction.PreprocessingId,
+                ImageFormat = prediction.Image.Format,
+                ImageWidth = prediction.Image.Width,
+                ImageHeight = prediction.Image.Height,
+                Timings = prediction.Timings,
+            };
+        }
+        catch (ImageRejectedException ex)
+        {
+            LogRejected(_logger, pending.Hospital, pending.Id, ex.Code);
+            return pending with
+            {
+                Status = TriageStatus.Rejected,
+                ModelVersion = model.Version,
+                ModelSha256 = model.OnnxSha256,
+                PreprocessingId = model.PreprocessingId,
+                ErrorCode = ex.Code,
+                ErrorReason = ex.Reason,
+            };
+        }
+    }
+
+    private static async Task<byte[]?> DownloadAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
+        try
+        {
+            Response<BlobDownloadResult> response = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return response.Value.Content.ToArray();
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private static (string Hospital, string Name) SplitHospital(string blobName, bool throwIfInvalid = true)
+    {
+        int slash = blobName.IndexOf('/', StringComparison.Ordinal);
+        string hospital = slash < 0 ? string.Empty : blobName[..slash];
+        if (throwIfInvalid && !HospitalIds.IsValid(hospital))
+        {
+            XrayBlobName.Parse(blobName); // throws the typed error with its reason
+        }
+
+        return (hospital, blobName[(slash + 1)..]);
+    }
+
+    private static TriageResult NewResult(string hospital, string id, TriageStatus status, string source, DateTimeOffset now) => new()
+    {
+        Hospital = hospital,
+        Id = id,
+        Status = status,
+        Source = source,
+        CreatedUtc = now,
+        UpdatedUtc = now,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Result {Hospital}/{ResultId}: {Label} by model {ModelVersion}")]
+    private static partial void LogScored(ILogger logger, string hospital, string resultId, string label, string modelVersion);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Result {Hospital}/{ResultId}: image rejected ({Code})")]
+    private static partial void LogRejected(ILogger logger, string hospital, string resultId, string code);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Result {Hospital}/{ResultId}: same content already scored by the active model; delivery ignored")]
+    private static partial void LogDuplicate(ILogger logger, string hospital, string resultId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Result {Hospital}/{ResultId}: the blob disappeared before scoring")]
+    private static partial void LogBlobMissing(ILogger logger, string hospital, string resultId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Result {Hospital}/{ResultId}: the host gave up on this blob; recorded as failed")]
+    private static partial void LogRecordedFailure(ILogger logger, string hospital, string resultId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Result {Hospital}/{ResultId}: could not read the failed blob")]
+    private static partial void LogFailureDownloadFailed(ILogger logger, Exception exception, string hospital, string resultId);
+}

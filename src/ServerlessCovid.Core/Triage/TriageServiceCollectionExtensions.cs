@@ -1,0 +1,22 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessCovid.Core.Storage;
+
+namespace ServerlessCovid.Core.Triage;
+
+/// <summary>
+/// Registers triage (scoring, results, model hot swap). Needs <c>AddServerlessCovidCore()</c> for the storage
+/// clients and an <see cref="Inference.IXrayClassifier"/> (<c>AddXrayInference()</c>).
+/// </summary>
+public static class TriageServiceCollectionExtensions
+{
+    public static IServiceCollection AddTriage(this IServiceCollection services)
+    {
+        services.AddOptions<TriageOptions>().BindConfiguration(TriageOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
+        services.AddTriageStorage();
+        services.TryAddSingleton<CurrentModelProvider>();
+        services.TryAddSingleton<TriageService>();
+        return services;
+    }
+}

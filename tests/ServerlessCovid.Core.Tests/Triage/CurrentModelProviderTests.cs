@@ -1,0 +1,144 @@
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using NSubstitute;
+using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Core.Storage;
+using ServerlessCovid.Core.Tests.Storage;
+using ServerlessCovid.Core.Triage;
+using ServerlessCovid.Testing.Storage;
+
+namespace ServerlessCovid.Core.Tests.Triage;
+
+/// <summary>
+/// The refresh logic against a real registry on Azurite; the classifier is a recording substitute here because
+/// what is under test is when <see cref="IXrayClassifier.Activate"/> is called (the real hot swap is tested with
+/// the ONNX classifier in the Functions tests).
+/// </summary>
+[Collection(TestCollections.Azurite)]
+public sealed class CurrentModelProviderTests(AzuriteFixture azurite)
+{
+    private readonly ManualTimeProvider _time = new(DateTimeOffset.Parse("2026-11-26T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+    private readonly List<string> _activated = [];
+
+    [Fact]
+    public async Task GetActiveAsync_NothingPublished_ThrowsModelUnavailable()
+    {
+        // Arrange
+        (CurrentModelProvider provider, _, _) = Create();
+
+        // Act + Assert
+        await Assert.ThrowsAsync<ModelUnavailableException>(() => provider.GetActiveAsync());
+        Assert.Empty(_activated);
+    }
+
+    [Fact]
+    public async Task GetActiveAsync_PublishedModel_ActivatesItOnce()
+    {
+        // Arrange
+        (CurrentModelProvider provider, BlobModelRegistry registry, _) = Create();
+        await registry.PublishAsync(TestModelPackages.Create("v1"), null, null);
+
+        // Act
+        ModelManifest first = await provider.GetActiveAsync();
+        _time.Advance(TimeSpan.FromMinutes(5));
+        ModelManifest second = await provider.GetActiveAsync();
+
+        // Assert
+        Assert.Equal("v1", first.Version);
+        Assert.Equal("v1", second.Version);
+        Assert.Equal(["v1"], _activated);
+    }
+
+    [Fact]
+    public async Task GetActiveAsync_NewVersionPublished_SwapsOnlyAfterTheInterval()
+    {
+        // Arrange
+        (CurrentModelProvider provider, BlobModelRegistry registry, _) = Create(refreshSeconds: 30);
+        CurrentModelPointer v1 = await registry.PublishAsync(TestModelPackages.Create("v1"), null, null);
+        await provider.GetActiveAsync();
+        await registry.PublishAsync(TestModelPackages.Create("v2", scale: 5f), null, v1.ETag);
+
+        // Act
+        _time.Advance(TimeSpan.FromSeconds(10));
+        string beforeInterval = (await provider.GetActiveAsync()).Version;
+        _time.Advance(TimeSpan.FromSeconds(25));
+        string afterInterval = (await provider.GetActiveAsync()).Version;
+
+        // Assert
+        Assert.Equal("v1", beforeInterval);
+        Assert.Equal("v2", afterInterval);
+        Assert.Equal(["v1", "v2"], _activated);
+    }
+
+    [Fact]
+    public async Task RefreshAsync_RollbackToOldVersion_ActivatesItAgain()
+    {
+        // Arrange
+        (CurrentModelProvider provider, BlobModelRegistry registry, _) = Create();
+        CurrentModelPointer v1 = await registry.PublishAsync(TestModelPackages.Create("v1"), null, null);
+        await registry.PublishAsync(TestModelPackages.Create("v2", scale: 5f), null, v1.ETag);
+        await provider.GetActiveAsync();
+
+        // Act
+        await registry.RollbackAsync("v1", "regression");
+        bool changed = await provider.RefreshAsync();
+
+        // Assert
+        Assert.True(changed);
+        Assert.Equal(["v2", "v1"], _activated);
+    }
+
+    [Fact]
+    public async Task RefreshAsync_NewPackageCorrupt_KeepsServingPreviousModel()
+    {
+        // Arrange
+        (CurrentModelProvider provider, BlobModelRegistry registry, BlobContainerClient container) = Create();
+        CurrentModelPointer v1 = await registry.PublishAsync(TestModelPackages.Create("v1"), null, null);
+        await provider.GetActiveAsync();
+        await registry.PublishAsync(TestModelPackages.Create("v2", scale: 5f), null, v1.ETag);
+        await container.GetBlobClient("v2/model.onnx").UploadAsync(BinaryData.FromBytes([9, 9, 9]), overwrite: true);
+
+        // Act
+        bool changed = await provider.RefreshAsync();
+        ModelManifest active = await provider.GetActiveAsync();
+
+        // Assert
+        Assert.False(changed);
+        Assert.Equal("v1", active.Version);
+        Assert.Equal(["v1"], _activated);
+    }
+
+    [Fact]
+    public async Task GetActiveAsync_FirstPackageCorrupt_ThrowsSoTheCallerRetries()
+    {
+        // Arrange
+        (CurrentModelProvider provider, BlobModelRegistry registry, BlobContainerClient container) = Create();
+        await registry.PublishAsync(TestModelPackages.Create("v1"), null, null);
+        await container.GetBlobClient("v1/model.onnx").UploadAsync(BinaryData.FromBytes([9, 9, 9]), overwrite: true);
+
+        // Act + Assert
+        await Assert.ThrowsAsync<InvalidModelPackageException>(() => provider.GetActiveAsync());
+        Assert.Empty(_activated);
+    }
+
+    private (CurrentModelProvider Provider, BlobModelRegistry Registry, BlobContainerClient Models) Create(int refreshSeconds = 30)
+    {
+        StorageOptions options = azurite.NewStorageOptions();
+        BlobServiceClient blobs = azurite.CreateBlobServiceClient();
+        BlobModelRegistry registry = new(blobs, Options.Create(options), _time, NullLogger<BlobModelRegistry>.Instance);
+        IXrayClassifier classifier = Substitute.For<IXrayClassifier>();
+        ModelManifest? current = null;
+        classifier.CurrentModel.Returns(_ => current);
+        classifier.When(c => c.Activate(Arg.Any<ModelPackage>())).Do(call =>
+        {
+            current = call.Arg<ModelPackage>().Manifest;
+            _activated.Add(current.Version);
+        });
+        CurrentModelProvider provider = new(
+            registry, classifier, Options.Create(new TriageOptions { ModelRefreshSeconds = refreshSeconds }), _time,
+            NullLogger<CurrentModelProvider>.Instance);
+        return (provider, registry, blobs.GetBlobContainerClient(options.ModelsContainer));
+    }
+}
