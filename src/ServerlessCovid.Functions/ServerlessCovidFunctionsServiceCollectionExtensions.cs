@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessCovid.Core.DependencyInjection;
+using ServerlessCovid.Retraining;
 
 namespace ServerlessCovid.Functions;
 
@@ -9,6 +10,7 @@ public static class ServerlessCovidFunctionsServiceCollectionExtensions
     public static IServiceCollection AddServerlessCovid(this IServiceCollection services)
     {
         services.AddServerlessCovidCore();
+        services.AddRetraining();
         return services;
     }
 }

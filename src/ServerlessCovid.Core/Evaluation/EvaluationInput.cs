@@ -1,0 +1,15 @@
+using ServerlessCovid.Core.Evaluation.Audit;
+using ServerlessCovid.Core.Models;
+
+namespace ServerlessCovid.Core.Evaluation;
+
+/// <summary>
+/// What a report is made of: the model, its scores on a labelled set, optionally the training history (Figs. 4–6)
+/// and the dataset's items for the audit. Without history or audit items those sections say they are absent.
+/// </summary>
+public sealed record EvaluationInput(EvaluatedModel Model, string DatasetName, ScoredSet Scores)
+{
+    public IReadOnlyList<EpochMetrics> History { get; init; } = [];
+
+    public IReadOnlyList<AuditItem> AuditItems { get; init; } = [];
+}

@@ -1,0 +1,106 @@
+using ServerlessCovid.Core.Evaluation.Audit;
+using ServerlessCovid.Core.Evaluation.Metrics;
+using ServerlessCovid.Core.Models;
+
+namespace ServerlessCovid.Core.Evaluation;
+
+/// <summary>Which model was evaluated, copied from its manifest.</summary>
+public sealed record EvaluatedModel(string Version, string? OnnxSha256, string PositiveClass, double OperatingThreshold, string ThresholdMethod)
+{
+    public static EvaluatedModel FromManifest(ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return new EvaluatedModel(manifest.Version, manifest.OnnxSha256, manifest.PositiveClass, manifest.OperatingThreshold, manifest.ThresholdMethod);
+    }
+}
+
+public sealed record LossMetrics(double CategoricalCrossEntropy, double MeanSquaredError);
+
+public sealed record RocMetrics(RocAnalysis Curves, AucIntervals AucIntervals, string IntervalMethod);
+
+/// <summary>
+/// Everything <c>metrics.json</c> holds. Field names (camelCase in JSON) are a format: add, never rename.
+/// No timestamps, so two evaluations of the same model and data give byte-identical files.
+/// </summary>
+public sealed record EvaluationMetrics
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+
+    public string Disclaimer { get; init; } = Disclaimers.ResearchOnly;
+
+    public required EvaluatedModel Model { get; init; }
+
+    public required string DatasetName { get; init; }
+
+    public required IReadOnlyList<string> ClassNames { get; init; }
+
+    public required int Samples { get; init; }
+
+    public required Proportion Accuracy { get; init; }
+
+    public required LossMetrics Loss { get; init; }
+
+    public required ConfusionMatrix ConfusionMatrix { get; init; }
+
+    public required ClassificationReport ClassificationReport { get; init; }
+
+    public required RocMetrics Roc { get; init; }
+
+    public required OperatingPoint OperatingPoint { get; init; }
+
+    public IReadOnlyList<EpochMetrics> History { get; init; } = [];
+
+    public DatasetAudit? DatasetAudit { get; init; }
+
+    /// <summary>Headline numbers for <see cref="ModelManifest.Evaluation"/>.</summary>
+    /// <exception cref="EvaluationInputException">The positive class's AUC is undefined (a single-class set).</exception>
+    public ModelEvaluationSummary ToSummary()
+    {
+        RocCurve? positive = Roc.Curves.Classes.FirstOrDefault(curve => curve.Name == Model.PositiveClass);
+        double auc = positive?.Auc ?? throw new EvaluationInputException(
+            positive?.UnavailableReason ?? $"Positive class '{Model.PositiveClass}' is not one of the evaluated classes.");
+        return new ModelEvaluationSummary
+        {
+            Accuracy = Accuracy.Value,
+            PositiveClassAuc = auc,
+            SensitivityAtThreshold = OperatingPoint.Sensitivity.Value,
+            SpecificityAtThreshold = OperatingPoint.Specificity.Value,
+            Loss = Loss.CategoricalCrossEntropy,
+            Samples = Samples,
+        };
+    }
+}
+
+/// <summary>Computes <see cref="EvaluationMetrics"/> from a scored set: each metric once, here.</summary>
+public static class EvaluationCalculator
+{
+    public static EvaluationMetrics Compute(EvaluationInput input, EvaluationOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(options);
+        ScoredSet set = input.Scores;
+        ConfusionMatrix matrix = ConfusionMatrix.FromArgmax(set);
+        ClassificationReport report = ClassificationReport.FromConfusionMatrix(matrix);
+        RocAnalysis roc = RocAnalysis.Compute(set);
+        AucIntervals intervals = AucBootstrap.Compute(set, options.BootstrapReplicates, options.BootstrapSeed, cancellationToken: cancellationToken);
+        return new EvaluationMetrics
+        {
+            Model = input.Model,
+            DatasetName = input.DatasetName,
+            ClassNames = set.ClassNames,
+            Samples = set.Count,
+            Accuracy = report.Accuracy,
+            Loss = new LossMetrics(ProbabilisticLosses.CategoricalCrossEntropy(set), ProbabilisticLosses.MeanSquaredError(set)),
+            ConfusionMatrix = matrix,
+            ClassificationReport = report,
+            Roc = new RocMetrics(roc, intervals, AucBootstrap.MethodName),
+            OperatingPoint = OperatingPoint.Compute(set, input.Model.PositiveClass, input.Model.OperatingThreshold, input.Model.ThresholdMethod),
+            History = input.History,
+            DatasetAudit = input.AuditItems is { Count: > 0 } items
+                ? DatasetAuditor.Audit(items, options.NearDuplicateHammingDistance)
+                : null,
+        };
+    }
+}

@@ -1,0 +1,145 @@
+using ServerlessCovid.Training.Onnx;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ServerlessCovid.Training.Models;
+
+/// <summary>
+/// NASNet-A as Keras' <c>NASNet(...)</c> builds it (<see cref="NasNetConfig.Mobile"/> = <c>NASNetMobile</c>, with
+/// <c>skip_reduction=False</c>): stem conv → two stem reduction cells → 3 stages of normal cells with reduction cells
+/// between → ReLU → global average pool → linear head. <see cref="forward"/> returns logits; softmax is applied by
+/// the loss in training and by the exported ONNX graph.
+/// </summary>
+public sealed class NasNet : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d _stemConv;
+    private readonly BatchNorm2d _stemBn;
+    private readonly ModuleList<NasNetCell> _cells;
+    private readonly Linear _classifier;
+
+    private NasNet(NasNetConfig config)
+        : base(nameof(NasNet))
+    {
+        config.Validate();
+        Config = config;
+        _stemConv = KerasLayers.HeNormalConv(3, config.StemFilters, 3, stride: 2);
+        _stemBn = KerasLayers.BatchNorm(config.StemFilters);
+        _cells = new ModuleList<NasNetCell>();
+        foreach (NasNetCell cell in BuildCells(config))
+        {
+            _cells.Add(cell);
+        }
+
+        FeatureChannels = _cells[^1].OutputChannels;
+        _classifier = nn.Linear(FeatureChannels, config.Classes);
+        using (no_grad())
+        {
+            nn.init.xavier_uniform_(_classifier.weight);
+            nn.init.zeros_(_classifier.bias);
+        }
+
+        RegisterComponents();
+    }
+
+    public NasNetConfig Config { get; }
+
+    /// <summary>Channels entering the head: the penultimate filters (1056 for NASNetMobile).</summary>
+    public long FeatureChannels { get; }
+
+    internal IReadOnlyList<NasNetCell> Cells => [.. _cells];
+
+    /// <summary>Builds the network; seed TorchSharp (<c>torch.manual_seed</c>) first for reproducible weights.</summary>
+    public static NasNet Create(NasNetConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new NasNet(config);
+    }
+
+    public override Tensor forward(Tensor input) => ForwardObserved(input, observe: null);
+
+    /// <summary>Forward pass that shows every cell's output to <paramref name="observe"/> (model summaries).</summary>
+    internal Tensor ForwardObserved(Tensor input, Action<string, Tensor>? observe)
+    {
+        using var scope = NewDisposeScope();
+        Tensor x = _stemBn.forward(_stemConv.forward(input));
+        observe?.Invoke("stem", x);
+
+        // Keras passes p = None to the first cell, which then uses its own input as p (unprojected).
+        Tensor p = x;
+        for (int i = 0; i < _cells.Count; i++)
+        {
+            Tensor next = _cells[i].forward(x, p);
+            observe?.Invoke(_cells[i].GetName(), next);
+            p = x;
+            x = next;
+        }
+
+        Tensor pooled = nn.functional.relu(x).mean([2, 3]);
+        return _classifier.forward(pooled).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Emits the graph of <see cref="forward"/> (logits) into <paramref name="g"/>.</summary>
+    internal OnnxValue Export(OnnxGraphBuilder g, OnnxValue input)
+    {
+        OnnxValue x = g.BatchNorm(g.Conv(input, _stemConv), _stemBn);
+        OnnxValue p = x;
+        foreach (NasNetCell cell in _cells)
+        {
+            OnnxValue next = cell.Export(g, x, p);
+            p = x;
+            x = next;
+        }
+
+        string pooled = g.Node("GlobalAveragePool", [g.Relu(x).Name]);
+        string flat = g.Node("Flatten", [pooled], OnnxGraphBuilder.Int("axis", 1));
+        string logits = g.Node(
+            "Gemm",
+            [flat, g.AddFloatInitializer("head_w", _classifier.weight!), g.AddFloatInitializer("head_b", _classifier.bias!)],
+            OnnxGraphBuilder.Int("transB", 1));
+        return new OnnxValue(logits, Config.Classes, 1, 1);
+    }
+
+    private static List<NasNetCell> BuildCells(NasNetConfig config)
+    {
+        List<NasNetCell> cells = [];
+        int filters = config.BaseFilters;
+        int multiplier = config.FilterMultiplier;
+
+        // Channels and resolution level (number of reductions) of the current input x and the previous input p.
+        (long Channels, int Level) x = (config.StemFilters, 0);
+        (long Channels, int Level)? p = null;
+
+        void Add(bool reduction, string name, long cellFilters)
+        {
+            AdjustKind adjust = AdjustBlock.Choose(p is null, p is { } prev && prev.Level < x.Level, p?.Channels ?? x.Channels, cellFilters);
+            long previousChannels = p?.Channels ?? x.Channels;
+            NasNetCell cell = reduction
+                ? new ReductionCell(name, adjust, x.Channels, previousChannels, cellFilters)
+                : new NormalCell(name, adjust, x.Channels, previousChannels, cellFilters);
+            cells.Add(cell);
+            p = x;
+            x = (cell.OutputChannels, x.Level + (reduction ? 1 : 0));
+        }
+
+        Add(reduction: true, "stem_1", filters / (multiplier * multiplier));
+        Add(reduction: true, "stem_2", filters / multiplier);
+        int stageFilters = filters;
+        int blocks = config.CellsPerStage;
+        for (int stage = 0; stage < 3; stage++)
+        {
+            if (stage > 0)
+            {
+                stageFilters *= multiplier;
+                Add(reduction: true, $"reduce_{stage * blocks}", stageFilters);
+            }
+
+            // Keras' block ids: 0..n-1, then n+1..2n, then 2n+1..3n.
+            for (int i = 0; i < blocks; i++)
+            {
+                Add(reduction: false, $"normal_{(stage * blocks) + i + (stage > 0 ? 1 : 0)}", stageFilters);
+            }
+        }
+
+        return cells;
+    }
+}
