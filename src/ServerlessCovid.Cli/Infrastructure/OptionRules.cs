@@ -25,4 +25,23 @@ public static class OptionRules
         });
         return option;
     }
+
+    /// <summary><see cref="InRange{T}"/> for an optional number (<c>Option&lt;int?&gt;</c>).</summary>
+    public static Option<T?> InRangeWhenSet<T>(this Option<T?> option, T min, T max)
+        where T : struct, INumber<T>
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.Validators.Add(result =>
+        {
+            foreach (System.CommandLine.Parsing.Token token in result.Tokens)
+            {
+                if (T.TryParse(token.Value, CultureInfo.InvariantCulture, out T value) && (value < min || value > max))
+                {
+                    result.AddError(string.Create(CultureInfo.InvariantCulture,
+                        $"{option.Name} must be between {min} and {max}; got {token.Value}."));
+                }
+            }
+        });
+        return option;
+    }
 }
