@@ -25,6 +25,7 @@ public static class CovidCli
         root.Subcommands.Add(ResultsCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
+        root.Subcommands.Add(DatasetCommand.Create());
         return root;
     }
 

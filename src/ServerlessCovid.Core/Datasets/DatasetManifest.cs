@@ -35,24 +35,24 @@ public static class DatasetManifest
     }
 
     /// <summary>Reads a dataset's manifest.</summary>
-    /// <exception cref="InvalidDatasetException">The file is missing, lacks a required column, or has bad rows.</exception>
+    /// <exception cref="DatasetFormatException">The file is missing, lacks a required column, or has bad rows.</exception>
     public static IReadOnlyList<DatasetManifestEntry> Read(string datasetDirectory)
     {
         string path = Path.Combine(datasetDirectory, FileName);
         if (!System.IO.File.Exists(path))
         {
-            throw new InvalidDatasetException($"'{datasetDirectory}' has no {FileName}.");
+            throw new DatasetFormatException($"'{datasetDirectory}' has no {FileName}.");
         }
 
         (IReadOnlyList<CsvRecord> records, IReadOnlyList<CsvError> errors) = CsvTable.Parse(System.IO.File.ReadAllText(path));
         if (errors.Count > 0)
         {
-            throw new InvalidDatasetException($"{path}: line {errors[0].LineNumber}: {errors[0].Reason}");
+            throw new DatasetFormatException($"{path}: line {errors[0].LineNumber}: {errors[0].Reason}");
         }
 
         if (records.Count == 0)
         {
-            throw new InvalidDatasetException($"{path} is empty; expected the header {string.Join(',', Columns)}.");
+            throw new DatasetFormatException($"{path} is empty; expected the header {string.Join(',', Columns)}.");
         }
 
         Dictionary<string, int> index = records[0].Fields
@@ -63,7 +63,7 @@ public static class DatasetManifest
         {
             if (!index.ContainsKey(required))
             {
-                throw new InvalidDatasetException($"{path} has no '{required}' column.");
+                throw new DatasetFormatException($"{path} has no '{required}' column.");
             }
         }
 
@@ -73,7 +73,7 @@ public static class DatasetManifest
             string label = Get(record, index, "label");
             if (!ClassNames.IsKnown(label))
             {
-                throw new InvalidDatasetException($"{path}: line {record.LineNumber}: unknown label '{label}'.");
+                throw new DatasetFormatException($"{path}: line {record.LineNumber}: unknown label '{label}'.");
             }
 
             entries.Add(new DatasetManifestEntry(
@@ -89,18 +89,18 @@ public static class DatasetManifest
 }
 
 /// <summary>A dataset folder or manifest that cannot be used as it is; the message says what to fix.</summary>
-public sealed class InvalidDatasetException : Exception
+public sealed class DatasetFormatException : Exception
 {
-    public InvalidDatasetException()
+    public DatasetFormatException()
     {
     }
 
-    public InvalidDatasetException(string message)
+    public DatasetFormatException(string message)
         : base(message)
     {
     }
 
-    public InvalidDatasetException(string message, Exception innerException)
+    public DatasetFormatException(string message, Exception innerException)
         : base(message, innerException)
     {
     }
