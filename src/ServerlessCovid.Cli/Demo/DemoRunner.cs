@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessCovid.Cli.Infrastructure;
 using ServerlessCovid.Core.Datasets;
+using ServerlessCovid.Core.Datasets.Labelled;
 using ServerlessCovid.Core.Datasets.Synthetic;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
@@ -82,7 +83,7 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
 
         await clock.TimeAsync(
             "upload to labelled-image store",
-            () => UploadLabelledAsync(blobs.GetBlobContainerClient(storage.LabelledContainer), training, cancellationToken),
+            () => UploadLabelledAsync(services.GetRequiredService<LabelledImageStore>(), training, cancellationToken),
             $"{storage.LabelledContainer}/{{label}}/{DemoSettings.TrainingSource}/").ConfigureAwait(false);
 
         InProcessRetrainingRun run = await clock.TimeAsync(
@@ -145,23 +146,27 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
         };
     }
 
-    /// <summary>Files every image as <c>{label}/{source}/{patient}.png</c> with the patient id as metadata (group splits).</summary>
-    private static async Task UploadLabelledAsync(BlobContainerClient container, SyntheticDatasetResult dataset, CancellationToken cancellationToken)
+    /// <summary>Files every image through the labelled-image store, as the label endpoint would, with its patient as the split group.</summary>
+    private static async Task UploadLabelledAsync(LabelledImageStore store, SyntheticDatasetResult dataset, CancellationToken cancellationToken)
     {
-        await container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await Parallel.ForEachAsync(
             dataset.Entries,
             new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken },
             async (entry, ct) =>
             {
-                BlobClient blob = container.GetBlobClient($"{entry.Label}/{DemoSettings.TrainingSource}/{entry.PatientId}.png");
-                await blob.UploadAsync(
-                    Path.Combine(dataset.Directory, entry.File),
-                    new BlobUploadOptions
+                byte[] png = await File.ReadAllBytesAsync(Path.Combine(dataset.Directory, entry.File), ct).ConfigureAwait(false);
+                await store.AddAsync(
+                    new LabelledImageRequest
                     {
-                        HttpHeaders = new BlobHttpHeaders { ContentType = "image/png" },
-                        Metadata = new Dictionary<string, string> { ["patientid"] = entry.PatientId, ["source"] = entry.Source },
+                        Hospital = DemoSettings.TrainingSource,
+                        Id = entry.PatientId,
+                        Label = entry.Label,
+                        Extension = "png",
+                        LabelledBy = "covid demo (synthetic generator)",
+                        Source = entry.Source,
+                        GroupId = entry.PatientId,
                     },
+                    BinaryData.FromBytes(png),
                     ct).ConfigureAwait(false);
             }).ConfigureAwait(false);
     }

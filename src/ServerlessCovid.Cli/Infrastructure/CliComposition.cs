@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.Storage;
 
 namespace ServerlessCovid.Cli.Infrastructure;
@@ -14,6 +15,7 @@ internal static class CliComposition
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddTriageStorage();
+        services.AddDatasets();
         return services;
     }
 }
