@@ -32,9 +32,9 @@ public sealed class RetrainingOptions
     [Range(2, 1_000_000)]
     public int MinImagesPerClass { get; set; } = 20;
 
-    /// <summary>Training preset understood by the trainer: <c>paper</c>, <c>default</c> or <c>tiny</c>.</summary>
-    [Required, RegularExpression("^(paper|default|tiny)$")]
-    public string Preset { get; set; } = "default";
+    /// <summary>Training preset understood by the trainer: <c>paper</c>, <c>learn</c> or <c>tiny</c>.</summary>
+    [Required, RegularExpression("^(paper|learn|tiny)$")]
+    public string Preset { get; set; } = "learn";
 
     /// <summary>Total epochs; null means the preset's own number (10 for the paper).</summary>
     [Range(1, 1000)]

@@ -1,10 +1,16 @@
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.DependencyInjection;
+using ServerlessCovid.Core.Evaluation;
+using ServerlessCovid.Core.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessCovid.Retraining.Activities;
 using ServerlessCovid.Retraining.Datasets;
 using ServerlessCovid.Retraining.Hosting;
+using ServerlessCovid.Retraining.Evaluation;
 using ServerlessCovid.Retraining.Runs;
+using ServerlessCovid.Retraining.Training;
+using ServerlessCovid.Training;
 
 namespace ServerlessCovid.Retraining;
 
@@ -16,10 +22,18 @@ public static class RetrainingServiceCollectionExtensions
         services.AddOptions<RetrainingOptions>().BindConfiguration(RetrainingOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ILabelledImageSource, BlobLabelledImageSource>();
+
+        // The model registry (idempotent: the Functions root may have registered it already).
+        services.AddTriageStorage();
+        services.AddDatasets();
+        services.TryAddSingleton<ILabelledImageSource, LabelledStoreImageSource>();
         services.TryAddSingleton<RetrainingWorkspace>();
         services.TryAddSingleton<RetrainingRunStore>();
         services.TryAddSingleton<RetrainingStarter>();
+        services.AddEvaluation();
+        services.AddTraining();
+        services.TryAddSingleton<IChallengerTrainer, NasNetChallengerTrainer>();
+        services.TryAddSingleton<IModelEvaluator, OnnxModelEvaluator>();
 
         // Activities are resolved by the Functions wrappers (and by the in-process host) from the container.
         services.TryAddTransient<SnapshotDatasetActivity>();

@@ -62,33 +62,37 @@ public sealed class RetrainingWorkspace(BlobServiceClient blobs, IOptions<Storag
     }
 
     /// <summary>
-    /// Downloads a split dataset into <c>{train|validation}/{class}/</c> folders (the layout the trainer reads),
-    /// skipping files already there from an earlier activity on this machine.
+    /// Where an image of a dataset lives locally: <c>{work}/datasets/{id}/{class}/{file}</c>. Deterministic, because the
+    /// trainer's checkpoint records image paths and a later activity (maybe on another instance) must find them again.
     /// </summary>
+    public string LocalImagePath(string datasetId, DatasetItem item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        return Path.Combine(_root, "datasets", datasetId, item.Label, item.LocalFileName);
+    }
+
+    /// <summary>Downloads a split dataset into class folders, skipping files an earlier activity here already fetched.</summary>
     public async Task<MaterializedDataset> MaterializeAsync(DatasetManifest manifest, ILabelledImageSource source, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(source);
-        string root = Path.Combine(_root, "datasets", manifest.DatasetId);
         List<LabelledFile> training = [];
         List<LabelledFile> validation = [];
         foreach (DatasetItem item in manifest.Items)
         {
-            string subset = item.Subset == DatasetSubset.Validation ? "validation" : "train";
-            string folder = Path.Combine(root, subset, item.Label);
-            Directory.CreateDirectory(folder);
-            string path = Path.Combine(folder, item.LocalFileName);
+            string path = LocalImagePath(manifest.DatasetId, item);
             if (!File.Exists(path) || (item.Bytes > 0 && new FileInfo(path).Length != item.Bytes))
             {
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 string partial = path + ".part";
                 await source.DownloadAsync(item, partial, cancellationToken).ConfigureAwait(false);
                 File.Move(partial, path, overwrite: true);
             }
 
-            (item.Subset == DatasetSubset.Validation ? validation : training).Add(new LabelledFile(path, item.Label, item.GroupId));
+            (item.Subset == DatasetSubset.Validation ? validation : training).Add(new LabelledFile(path, item.Label, item.GroupId, item.Source));
         }
 
-        return new MaterializedDataset(manifest, Path.Combine(root, "train"), Path.Combine(root, "validation"), training, validation);
+        return new MaterializedDataset(manifest, Path.Combine(_root, "datasets", manifest.DatasetId), training, validation);
     }
 
     /// <summary>Copies every blob under <paramref name="prefix"/> into <paramref name="directory"/> (flat names).</summary>
@@ -117,7 +121,11 @@ public sealed class RetrainingWorkspace(BlobServiceClient blobs, IOptions<Storag
     public async Task UploadDirectoryAsync(string directory, string prefix, CancellationToken cancellationToken)
     {
         await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        foreach (string file in Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories))
+        // JSON last: a checkpoint's state file names the checksums of its weight files, so it must never arrive first.
+        IEnumerable<string> files = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories)
+            .OrderBy(f => f.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+            .ThenBy(f => f, StringComparer.Ordinal);
+        foreach (string file in files)
         {
             string relative = Path.GetRelativePath(directory, file).Replace(Path.DirectorySeparatorChar, '/');
             await _container.GetBlobClient(prefix + relative).UploadAsync(file, overwrite: true, cancellationToken).ConfigureAwait(false);
@@ -145,12 +153,11 @@ public sealed class RetrainingWorkspace(BlobServiceClient blobs, IOptions<Storag
 }
 
 /// <summary>An image on local disk with its label (and patient id, for the evaluation's dataset audit).</summary>
-public sealed record LabelledFile(string Path, string Label, string? GroupId);
+public sealed record LabelledFile(string Path, string Label, string? GroupId, string? Source = null);
 
-/// <summary>A split dataset on local disk: class folders per side, and the same files as lists.</summary>
+/// <summary>A split dataset on local disk (class folders under <see cref="Directory"/>), as lists per side.</summary>
 public sealed record MaterializedDataset(
     DatasetManifest Manifest,
-    string TrainingDirectory,
-    string ValidationDirectory,
+    string Directory,
     IReadOnlyList<LabelledFile> Training,
     IReadOnlyList<LabelledFile> Validation);

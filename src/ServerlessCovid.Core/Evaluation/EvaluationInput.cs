@@ -12,4 +12,7 @@ public sealed record EvaluationInput(EvaluatedModel Model, string DatasetName, S
     public IReadOnlyList<EpochMetrics> History { get; init; } = [];
 
     public IReadOnlyList<AuditItem> AuditItems { get; init; } = [];
+
+    /// <summary>Images of the set that could not be scored; reported, never silently dropped.</summary>
+    public IReadOnlyList<RejectedImage> RejectedImages { get; init; } = [];
 }

@@ -54,6 +54,8 @@ public sealed record EvaluationMetrics
 
     public DatasetAudit? DatasetAudit { get; init; }
 
+    public IReadOnlyList<RejectedImage> RejectedImages { get; init; } = [];
+
     /// <summary>Headline numbers for <see cref="ModelManifest.Evaluation"/>.</summary>
     /// <exception cref="EvaluationInputException">The positive class's AUC is undefined (a single-class set).</exception>
     public ModelEvaluationSummary ToSummary()
@@ -98,6 +100,7 @@ public static class EvaluationCalculator
             Roc = new RocMetrics(roc, intervals, AucBootstrap.MethodName),
             OperatingPoint = OperatingPoint.Compute(set, input.Model.PositiveClass, input.Model.OperatingThreshold, input.Model.ThresholdMethod),
             History = input.History,
+            RejectedImages = input.RejectedImages,
             DatasetAudit = input.AuditItems is { Count: > 0 } items
                 ? DatasetAuditor.Audit(items, options.NearDuplicateHammingDistance)
                 : null,

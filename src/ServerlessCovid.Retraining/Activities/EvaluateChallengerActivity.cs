@@ -29,7 +29,7 @@ public sealed class EvaluateChallengerActivity(
 
         string report = RetrainingWorkspace.ResetDirectory(workspace.LocalRunDirectory(input.RunId, "report"));
         ModelEvaluation evaluation = await evaluator.EvaluateAsync(
-            package, dataset.Validation, trainer.ReadHistory(checkpoints), chooseThreshold: true, report, cancellationToken).ConfigureAwait(false);
+            package, dataset, trainer.ReadHistory(checkpoints), chooseThreshold: true, report, cancellationToken).ConfigureAwait(false);
 
         ModelPackage stamped = ModelPackage.Create(
             package.Manifest with

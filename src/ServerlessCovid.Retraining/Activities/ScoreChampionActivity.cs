@@ -30,7 +30,7 @@ public sealed class ScoreChampionActivity(
         MaterializedDataset dataset = await workspace.MaterializeAsync(manifest, source, cancellationToken).ConfigureAwait(false);
         string report = RetrainingWorkspace.ResetDirectory(workspace.LocalRunDirectory(input.RunId, "champion-report"));
         ModelEvaluation evaluation = await evaluator.EvaluateAsync(
-            champion, dataset.Validation, history: null, chooseThreshold: false, report, cancellationToken).ConfigureAwait(false);
+            champion, dataset, history: null, chooseThreshold: false, report, cancellationToken).ConfigureAwait(false);
         await workspace.UploadDirectoryAsync(report, RetrainingWorkspace.ChampionReportPrefix(input.RunId), cancellationToken).ConfigureAwait(false);
         return new ChampionResult(
             current.Version,

@@ -30,7 +30,8 @@ public sealed record DatasetItem
 
     public string? Source { get; init; }
 
-    public string? ContentMd5 { get; init; }
+    /// <summary>Lower-case hex SHA-256 recorded by the store; every download is checked against it.</summary>
+    public string? Sha256 { get; init; }
 
     public long Bytes { get; init; }
 

@@ -14,8 +14,8 @@ public sealed record ModelEvaluation(
     string ThresholdMethod);
 
 /// <summary>
-/// Scores a model package on labelled images with ONNX Runtime (the artifact that would be served, not the training
-/// model) and writes the full report (metrics.json, report.html, figures) into a folder.
+/// Scores a model package on a dataset's validation split with ONNX Runtime (the artifact that would be served, not
+/// the training model) and writes the full report (metrics.json, report.html, figures, dataset audit) into a folder.
 /// </summary>
 public interface IModelEvaluator
 {
@@ -25,7 +25,7 @@ public interface IModelEvaluator
     /// </summary>
     Task<ModelEvaluation> EvaluateAsync(
         ModelPackage package,
-        IReadOnlyList<LabelledFile> images,
+        MaterializedDataset dataset,
         IReadOnlyList<EpochMetrics>? history,
         bool chooseThreshold,
         string reportDirectory,

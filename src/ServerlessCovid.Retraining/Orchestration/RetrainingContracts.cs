@@ -10,7 +10,7 @@ public sealed record RetrainingSettings
 {
     public int MinImagesPerClass { get; init; } = 20;
 
-    public string Preset { get; init; } = "default";
+    public string Preset { get; init; } = "learn";
 
     public int? Epochs { get; init; }
 

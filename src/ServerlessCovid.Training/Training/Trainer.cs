@@ -226,6 +226,16 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
         {
             using var noGrad = no_grad();
             long count = labels.shape[0];
+            using var shuffleScope = NewDisposeScope();
+            if (batchStatistics)
+            {
+                // Batch statistics depend on the batch: mix classes as training batches do, or a one-class batch is
+                // normalised to look like nothing.
+                Tensor order = tensor(EpochOrder(count, 0, 0));
+                images = images.index_select(0, order);
+                labels = labels.index_select(0, order);
+            }
+
             double lossSum = 0, mseSum = 0;
             long correct = 0;
             for (long start = 0; start < count; start += batchSize)

@@ -2,13 +2,26 @@ using System.Globalization;
 using ScottPlot;
 using ServerlessCovid.Core.Evaluation.Metrics;
 using ServerlessCovid.Core.Models;
+using SkiaSharp;
 
 namespace ServerlessCovid.Core.Evaluation.Figures;
 
 /// <summary>The paper's Figs. 4–10 as PNGs (ScottPlot, rendered off-screen by SkiaSharp; no display needed).</summary>
 public static class EvaluationFigures
 {
-    private static readonly ScottPlot.Palettes.Category10 Palette = new ScottPlot.Palettes.Category10();
+    private static readonly ScottPlot.Palettes.Category10 Palette = new();
+
+    private static readonly string[] PreferredSansFamilies = ["DejaVu Sans", "Liberation Sans", "Noto Sans", "Arial", "Helvetica"];
+
+    // SkiaSharp's dependency-free Linux natives scan /usr/share/fonts themselves (no fontconfig), and ScottPlot's
+    // "sans" then resolves to whichever family comes first, often a serif: ask for a sans family by name.
+    private static readonly string? SansFamily = FindSansFamily();
+
+    /// <summary>Null when figure text can render; otherwise why not and how to fix it (shown in the report).</summary>
+    public static string? FontProblem { get; } = SKFontManager.Default.FontFamilyCount == 0
+        ? "No fonts were found (SkiaSharp reads /usr/share/fonts): figure titles, labels and counts are missing. "
+            + "Install a font package such as fonts-dejavu-core."
+        : null;
 
     /// <summary>All figures the metrics allow: Figs. 4–6 need a training history, Figs. 9–10 a defined ROC.</summary>
     public static IReadOnlyList<ReportFigure> RenderAll(EvaluationMetrics metrics, int width, int height)
@@ -43,7 +56,7 @@ public static class EvaluationFigures
     public static byte[] MetricsPerEpoch(IReadOnlyList<EpochMetrics> history, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(history);
-        Plot plot = NewPlot("Metrics per epoch", "Epoch", "Value");
+        Plot plot = NewEpochPlot("Metrics per epoch", "Value", history);
         double[] epochs = [.. history.Select(h => (double)h.Epoch)];
         AddSeries(plot, epochs, [.. history.Select(h => h.TrainLoss)], "training loss", 0, false);
         AddSeries(plot, epochs, [.. history.Select(h => h.ValidationLoss)], "validation loss", 0, true);
@@ -51,14 +64,14 @@ public static class EvaluationFigures
         AddSeries(plot, epochs, [.. history.Select(h => h.ValidationAccuracy)], "validation accuracy", 1, true);
         AddSeries(plot, epochs, [.. history.Select(h => h.TrainMse)], "training MSE", 2, false);
         AddSeries(plot, epochs, [.. history.Select(h => h.ValidationMse)], "validation MSE", 2, true);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         return Png(plot, width, height);
     }
 
     public static byte[] Loss(IReadOnlyList<EpochMetrics> history, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(history);
-        Plot plot = NewPlot("Training vs validation loss", "Epoch", "Categorical cross-entropy");
+        Plot plot = NewEpochPlot("Training vs validation loss", "Categorical cross-entropy", history);
         double[] epochs = [.. history.Select(h => (double)h.Epoch)];
         AddSeries(plot, epochs, [.. history.Select(h => h.TrainLoss)], "training", 0, false);
         AddSeries(plot, epochs, [.. history.Select(h => h.ValidationLoss)], "validation", 1, false);
@@ -69,7 +82,7 @@ public static class EvaluationFigures
     public static byte[] Accuracy(IReadOnlyList<EpochMetrics> history, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(history);
-        Plot plot = NewPlot("Training vs validation accuracy", "Epoch", "Accuracy");
+        Plot plot = NewEpochPlot("Training vs validation accuracy", "Accuracy", history);
         double[] epochs = [.. history.Select(h => (double)h.Epoch)];
         AddSeries(plot, epochs, [.. history.Select(h => h.TrainAccuracy)], "training", 0, false);
         AddSeries(plot, epochs, [.. history.Select(h => h.ValidationAccuracy)], "validation", 1, false);
@@ -96,7 +109,8 @@ public static class EvaluationFigures
 
         // Row 0 of the data is drawn at the top, as in sklearn's ConfusionMatrixDisplay.
         var heatmap = plot.Add.Heatmap(cells);
-        heatmap.Colormap = new ScottPlot.Colormaps.Blues();
+        heatmap.Colormap = new ScottPlot.Colormaps.Blues().Reversed();
+        heatmap.ManualRange = new ScottPlot.Range(0, Math.Max(1, max));
         heatmap.Extent = new CoordinateRect(-0.5, n - 0.5, -0.5, n - 0.5);
         plot.Add.ColorBar(heatmap);
         for (int r = 0; r < n; r++)
@@ -189,20 +203,39 @@ public static class EvaluationFigures
 
         if (zoomUpperLeft)
         {
+            // Outside the data area: in the zoomed corner the curves fill the lower right too.
             plot.Axes.SetLimits(0, 0.2, 0.8, 1.0);
+            plot.ShowLegend(Edge.Bottom);
         }
         else
         {
             plot.Axes.SetLimits(-0.01, 1.01, -0.01, 1.01);
+            plot.ShowLegend(Alignment.LowerRight);
+        }
+        return Png(plot, width, height);
+    }
+
+    private static Plot NewEpochPlot(string title, string yLabel, IReadOnlyList<EpochMetrics> history)
+    {
+        Plot plot = NewPlot(title, "Epoch", yLabel);
+        if (history.Count <= 30)
+        {
+            // Whole epochs only: a tick at epoch 1.4 means nothing.
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+                [.. history.Select(h => (double)h.Epoch)], [.. history.Select(h => h.Epoch.ToString(CultureInfo.InvariantCulture))]);
         }
 
-        plot.ShowLegend(Alignment.LowerRight);
-        return Png(plot, width, height);
+        return plot;
     }
 
     private static Plot NewPlot(string title, string xLabel, string yLabel)
     {
         Plot plot = new();
+        if (SansFamily is not null)
+        {
+            plot.Font.Set(SansFamily);
+        }
+
         plot.Title(title);
         plot.XLabel(xLabel);
         plot.YLabel(yLabel);
@@ -227,6 +260,12 @@ public static class EvaluationFigures
         scatter.LineWidth = 2;
         scatter.MarkerSize = 0;
         scatter.LinePattern = pattern;
+    }
+
+    private static string? FindSansFamily()
+    {
+        string[] installed = SKFontManager.Default.GetFontFamilies();
+        return PreferredSansFamilies.FirstOrDefault(family => installed.Contains(family, StringComparer.OrdinalIgnoreCase));
     }
 
     private static byte[] Png(Plot plot, int width, int height) => plot.GetImageBytes(width, height, ImageFormat.Png);

@@ -43,12 +43,18 @@ public static class HtmlReportRenderer
         html.Append("<h1>Evaluation report</h1>\n");
         AppendModel(html, metrics, generatedUtc, elapsed);
         AppendAudit(html, metrics.DatasetAudit);
+        AppendRejected(html, metrics.RejectedImages);
         AppendHeadline(html, metrics);
         AppendClassificationReport(html, metrics.ClassificationReport);
         AppendConfusionMatrix(html, metrics.ConfusionMatrix);
         AppendRoc(html, metrics.Roc);
         AppendHistory(html, metrics.History);
         html.Append("<h2>Figures</h2>\n");
+        if (EvaluationFigures.FontProblem is string fontProblem)
+        {
+            html.Append("<div class=\"warning\">").Append(E(fontProblem)).Append("</div>\n");
+        }
+
         foreach (ReportFigure figure in figures)
         {
             html.Append("<figure><img alt=\"").Append(E(figure.Title)).Append("\" src=\"data:image/png;base64,")
@@ -139,6 +145,23 @@ public static class HtmlReportRenderer
             html.Append("</tbody></table>").Append(audit.DuplicatePairs.Count > 50 ? "<p><small>First 50 pairs; metrics.json lists more.</small></p>" : string.Empty)
                 .Append('\n');
         }
+    }
+
+    private static void AppendRejected(StringBuilder html, IReadOnlyList<RejectedImage> rejected)
+    {
+        if (rejected.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<div class=\"warning severe\"><b>").Append(I(rejected.Count))
+            .Append(" images could not be scored</b> and are not in any number below:<ul>");
+        foreach (RejectedImage image in rejected.Take(50))
+        {
+            html.Append("<li>").Append(E(image.Path)).Append(": ").Append(E(image.Code)).Append(" — ").Append(E(image.Reason)).Append("</li>");
+        }
+
+        html.Append("</ul></div>\n");
     }
 
     private static void AppendHeadline(StringBuilder html, EvaluationMetrics m)
