@@ -21,20 +21,20 @@ public static class DemoCommand
     {
         Option<bool> quick = new("--quick")
         {
-            Description = "Tiny NASNet, 48 images of 128 px, 3 epochs, 12 held-out x-rays: minutes on 2 cores (proves the wiring, not learning).",
+            Description = "Tiny NASNet, 40 images of 128 px, 2 epochs, 10 held-out x-rays: minutes on 2 cores (proves the wiring, not learning).",
         };
         Option<string?> preset = new("--preset")
         {
             Description = $"Training preset: {string.Join(", ", TrainingPresets.Names)}. Default: paper ({TrainingPresets.Tiny} with --quick).",
         };
         preset.AcceptOnlyFromAmong([.. TrainingPresets.Names]);
-        Option<int?> images = new Option<int?>("--images") { Description = "Labelled training images, half per class. Default: 240 (48 with --quick)." }
+        Option<int?> images = new Option<int?>("--images") { Description = "Labelled training images, half per class. Default: 240 (40 with --quick)." }
             .InRangeWhenSet(8, 100_000);
-        Option<int?> heldOut = new Option<int?>("--held-out") { Description = "Held-out x-rays triaged through the blob handler. Default: 40 (12)." }
+        Option<int?> heldOut = new Option<int?>("--held-out") { Description = "Held-out x-rays triaged through the blob handler. Default: 40 (10 with --quick)." }
             .InRangeWhenSet(2, 10_000);
-        Option<int?> epochs = new Option<int?>("--epochs") { Description = "Training epochs. Default: the preset's (10 for paper; 3 with --quick)." }
+        Option<int?> epochs = new Option<int?>("--epochs") { Description = "Training epochs. Default: the preset's (10 for paper; 2 with --quick)." }
             .InRangeWhenSet(1, 1000);
-        Option<int?> imageSize = new Option<int?>("--image-size") { Description = "Nominal synthetic image size in pixels. Default: 512 (128)." }
+        Option<int?> imageSize = new Option<int?>("--image-size") { Description = "Nominal synthetic image size in pixels. Default: 512 (128 with --quick)." }
             .InRangeWhenSet(64, 2048);
         Option<int> seed = new("--seed") { Description = "Seed of the synthetic data and the training run.", DefaultValueFactory = _ => 42 };
         Option<string> hospital = new("--hospital")

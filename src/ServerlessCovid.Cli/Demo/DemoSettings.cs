@@ -50,9 +50,9 @@ public sealed record DemoSettings
     public static DemoSettings Quick(string outputDirectory) => new()
     {
         Preset = TrainingPresets.Tiny,
-        Images = 48,
-        HeldOut = 12,
-        Epochs = 3,
+        Images = 40,
+        HeldOut = 10,
+        Epochs = 2,
         ImageSize = 128,
         OutputDirectory = outputDirectory,
     };

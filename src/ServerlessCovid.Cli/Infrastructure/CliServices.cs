@@ -49,6 +49,13 @@ public static class CliServices
         {
             logging.AddConfiguration(configuration.GetSection("Logging"));
             logging.SetMinimumLevel(context.Verbose ? LogLevel.Information : LogLevel.Warning);
+            if (!context.Verbose)
+            {
+                // In process, a long activity (a training chunk) makes the Durable worker warn that its gRPC channel
+                // went quiet and reconnect; harmless here, and alarming in a demo's output.
+                logging.AddFilter("Microsoft.DurableTask", LogLevel.Error);
+            }
+
             logging.AddSimpleConsole(console =>
             {
                 console.SingleLine = true;
