@@ -71,17 +71,17 @@ internal sealed class AdjustBlock : nn.Module<Tensor, Tensor>
         Tensor result;
         if (Kind == AdjustKind.Projection)
         {
-            result = _bn!.forward(_conv1!.forward(p));
+            result = _bn!.call(_conv1!.call(p));
         }
         else
         {
-            Tensor path1 = _conv1!.forward(nn.functional.avg_pool2d(p, 1, 2));
+            Tensor path1 = _conv1!.call(nn.functional.avg_pool2d(p, 1, 2));
 
             // Keras: ZeroPadding2D(((0, 1), (0, 1))) then Cropping2D(((1, 0), (1, 0))): a one-pixel shift up-left.
             Tensor shifted = nn.functional.pad(p, [0, 1, 0, 1]);
             shifted = shifted.slice(2, 1, shifted.shape[2], 1).slice(3, 1, shifted.shape[3], 1);
-            Tensor path2 = _conv2!.forward(nn.functional.avg_pool2d(shifted, 1, 2));
-            result = _bn!.forward(cat([path1, path2], 1));
+            Tensor path2 = _conv2!.call(nn.functional.avg_pool2d(shifted, 1, 2));
+            result = _bn!.call(cat([path1, path2], 1));
         }
 
         return result.MoveToOuterDisposeScope();

@@ -67,7 +67,7 @@ public sealed record ModelInfo(
             model.train(wasTraining);
         }
 
-        List<CellSummary> cells = [new("stem", "stem conv 3×3/2 + BN", model.Config.StemFilters, "-", shapes["stem"], 0)];
+        List<CellSummary> cells = [new("stem", "stem conv 3×3/2 + BN", model.Config.StemFilters, "-", shapes["stem"], (27L * model.Config.StemFilters) + (2L * model.Config.StemFilters))];
         foreach (NasNetCell cell in model.Cells)
         {
             cells.Add(new CellSummary(

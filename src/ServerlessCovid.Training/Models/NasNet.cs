@@ -61,21 +61,21 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
     internal Tensor ForwardObserved(Tensor input, Action<string, Tensor>? observe)
     {
         using var scope = NewDisposeScope();
-        Tensor x = _stemBn.forward(_stemConv.forward(input));
+        Tensor x = _stemBn.call(_stemConv.call(input));
         observe?.Invoke("stem", x);
 
         // Keras passes p = None to the first cell, which then uses its own input as p (unprojected).
         Tensor p = x;
         for (int i = 0; i < _cells.Count; i++)
         {
-            Tensor next = _cells[i].forward(x, p);
+            Tensor next = _cells[i].call(x, p);
             observe?.Invoke(_cells[i].GetName(), next);
             p = x;
             x = next;
         }
 
         Tensor pooled = nn.functional.relu(x).mean([2, 3]);
-        return _classifier.forward(pooled).MoveToOuterDisposeScope();
+        return _classifier.call(pooled).MoveToOuterDisposeScope();
     }
 
     /// <summary>Emits the graph of <see cref="forward"/> (logits) into <paramref name="g"/>.</summary>

@@ -18,7 +18,7 @@ internal abstract class NasNetCell(string name) : nn.Module<Tensor, Tensor, Tens
     public abstract OnnxValue Export(OnnxGraphBuilder g, OnnxValue input, OnnxValue previous);
 
     /// <summary>h: the current input after ReLU → 1×1 conv → BN.</summary>
-    protected static Tensor Squeeze(Conv2d conv, BatchNorm2d bn, Tensor input) => bn.forward(conv.forward(nn.functional.relu(input)));
+    protected static Tensor Squeeze(Conv2d conv, BatchNorm2d bn, Tensor input) => bn.call(conv.call(nn.functional.relu(input)));
 
     protected static OnnxValue Squeeze(OnnxGraphBuilder g, Conv2d conv, BatchNorm2d bn, OnnxValue input) =>
         g.BatchNorm(g.Conv(g.Relu(input), conv), bn);
@@ -67,14 +67,14 @@ internal sealed class NormalCell : NasNetCell
     public override Tensor forward(Tensor input, Tensor previous)
     {
         using var scope = NewDisposeScope();
-        Tensor p = _adjust.forward(previous);
+        Tensor p = _adjust.call(previous);
         Tensor h = Squeeze(_hConv, _hBn, input);
-        Tensor x1 = _h5x5.forward(h) + _p3x3.forward(p);
-        Tensor x2 = _p5x5.forward(p) + _p3x3b.forward(p);
+        Tensor x1 = _h5x5.call(h) + _p3x3.call(p);
+        Tensor x2 = _p5x5.call(p) + _p3x3b.call(p);
         Tensor x3 = AvgSame(h) + p;
         Tensor pooledP = AvgSame(p);
         Tensor x4 = pooledP + pooledP;
-        Tensor x5 = _h3x3.forward(h) + h;
+        Tensor x5 = _h3x3.call(h) + h;
         return cat([p, x1, x2, x3, x4, x5], 1).MoveToOuterDisposeScope();
     }
 
@@ -131,17 +131,17 @@ internal sealed class ReductionCell : NasNetCell
     public override Tensor forward(Tensor input, Tensor previous)
     {
         using var scope = NewDisposeScope();
-        Tensor p = _adjust.forward(previous);
+        Tensor p = _adjust.call(previous);
         Tensor h = Squeeze(_hConv, _hBn, input);
 
         // Keras zero-pads h once (correct_pad for 3×3) and pools it 'valid': the zeros take part in max and mean.
         Tensor h3 = KerasLayers.PadLikeKeras(h, 3);
         Tensor maxH = nn.functional.max_pool2d(h3, 3, 2);
-        Tensor x1 = _h5x5.forward(h) + _p7x7.forward(p);
-        Tensor x2 = maxH + _p7x7b.forward(p);
-        Tensor x3 = nn.functional.avg_pool2d(h3, 3, 2) + _p5x5.forward(p);
+        Tensor x1 = _h5x5.call(h) + _p7x7.call(p);
+        Tensor x2 = maxH + _p7x7b.call(p);
+        Tensor x3 = nn.functional.avg_pool2d(h3, 3, 2) + _p5x5.call(p);
         Tensor x4 = AvgSame(x1) + x2;
-        Tensor x5 = _x1_3x3.forward(x1) + maxH;
+        Tensor x5 = _x1_3x3.call(x1) + maxH;
         return cat([x2, x3, x4, x5], 1).MoveToOuterDisposeScope();
     }
 

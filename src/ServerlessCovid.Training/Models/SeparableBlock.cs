@@ -45,9 +45,9 @@ internal sealed class SeparableBlock : nn.Module<Tensor, Tensor>
             x = KerasLayers.PadLikeKeras(x, _kernel);
         }
 
-        x = _bn1.forward(_pointwise1.forward(_depthwise1.forward(x)));
+        x = _bn1.call(_pointwise1.call(_depthwise1.call(x)));
         x = nn.functional.relu(x);
-        x = _bn2.forward(_pointwise2.forward(_depthwise2.forward(x)));
+        x = _bn2.call(_pointwise2.call(_depthwise2.call(x)));
         return x.MoveToOuterDisposeScope();
     }
 

@@ -68,6 +68,59 @@ public sealed class ModelPublisher(ITrainingImageLoader imageLoader)
         return new PublishResult(package, options.OutputDirectory);
     }
 
+    /// <summary>Publishes a finished (or partly finished) run: its model, training summary and validation images.</summary>
+    public PublishResult Publish(TrainingOutcome outcome, string version, string outputDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        return Publish(outcome.Model, new PublishOptions
+        {
+            Version = version,
+            OutputDirectory = outputDirectory,
+            Training = Summarize(outcome.Request, outcome.Split, outcome.History.Count, outcome.TrainingSeconds, outcome.Model),
+            ValidationImages = outcome.Split.Validation,
+        });
+    }
+
+    /// <summary>
+    /// Exports a checkpoint folder alone (<c>covid export</c>). Validation images that no longer exist are left out of
+    /// parity and threshold selection; <paramref name="missingValidationImages"/> says how many.
+    /// </summary>
+    public PublishResult PublishCheckpoint(string checkpointDirectory, string version, string outputDirectory, out int missingValidationImages)
+    {
+        CheckpointState state = TrainingCheckpoint.ReadState(checkpointDirectory);
+        using NasNet model = TrainingCheckpoint.LoadModel(checkpointDirectory, state);
+        List<LabelledImage> present = [.. state.Split.Validation.Where(i => File.Exists(i.Path))];
+        missingValidationImages = state.Split.Validation.Count - present.Count;
+        return Publish(model, new PublishOptions
+        {
+            Version = version,
+            OutputDirectory = outputDirectory,
+            Training = Summarize(state.Request, state.Split, state.EpochsCompleted, state.TrainingSeconds, model),
+            ValidationImages = present,
+        });
+    }
+
+    public static ModelTrainingSummary Summarize(TrainingRequest request, DatasetSplit split, int epochsCompleted, double seconds, NasNet model)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(split);
+        return new ModelTrainingSummary
+        {
+            Architecture = model.Config.Describe(),
+            Preset = request.Preset,
+            Epochs = epochsCompleted,
+            BatchSize = request.BatchSize,
+            LearningRate = request.LearningRate,
+            Momentum = request.Momentum,
+            Seed = request.Seed,
+            TrainingImages = split.Training.Count,
+            ValidationImages = split.Validation.Count,
+            TrainableParameters = ModelInfo.CountTrainableParameters(model),
+            DatasetManifest = request.DatasetManifest,
+            WallSeconds = seconds,
+        };
+    }
+
     private static (double Threshold, string Method, ModelEvaluationSummary? Evaluation) Evaluate(
         NasNet model, float[][] images, PublishOptions options)
     {

@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Training.Models;
+using ServerlessCovid.Training.Platform;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace ServerlessCovid.Cli.Commands;
+
+/// <summary>
+/// <c>covid bench train</c>: training images/s and per-step time of the paper network at 256×256 for each batch size
+/// (SGD step included), and single-image TorchSharp inference time. Random inputs: speed does not depend on pixels.
+/// </summary>
+public static class BenchTrainCommand
+{
+    public static Command Create()
+    {
+        Option<string> batchSizes = new("--batch-sizes") { Description = "Comma-separated batch sizes.", DefaultValueFactory = _ => "8,32" };
+        Option<int> steps = new("--steps") { Description = "Timed steps per batch size (after one warm-up step).", DefaultValueFactory = _ => 3 };
+        Option<int> inferenceRuns = new("--inference-runs") { Description = "Timed single-image inferences (after one warm-up).", DefaultValueFactory = _ => 10 };
+        Option<bool> tiny = new("--tiny") { Description = "Benchmark the tiny network instead (smoke test)." };
+        Command command = new("train", "Benchmark NASNet training and TorchSharp inference speed on this machine.") { batchSizes, steps, inferenceRuns, tiny };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            TextWriter writer = parse.InvocationConfiguration.Output;
+            TorchRuntime.EnsureInitialized();
+            int[] sizes;
+            try
+            {
+                sizes = [.. parse.GetValue(batchSizes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+            }
+            catch (FormatException)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("--batch-sizes must be comma-separated integers, e.g. 8,32.");
+                return Task.FromResult(CovidCli.UsageError);
+            }
+
+            NasNetConfig config = parse.GetValue(tiny) ? NasNetConfig.Tiny() : NasNetConfig.Mobile();
+            CultureInfo c = CultureInfo.InvariantCulture;
+            writer.WriteLine($"{config.Describe()} at {Preprocessing.Size}×{Preprocessing.Size}, libtorch {__version__} CPU, {get_num_threads()} threads, {Environment.ProcessorCount} logical CPUs");
+            manual_seed(1);
+            using NasNet model = NasNet.Create(config);
+            using SGD optimizer = optim.SGD(model.parameters(), 0.01);
+            int timedSteps = Math.Max(1, parse.GetValue(steps));
+            foreach (int batch in sizes)
+            {
+                model.train();
+                double[] seconds = new double[timedSteps + 1];
+                for (int step = 0; step <= timedSteps; step++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    Tensor x = rand(batch, 3, Preprocessing.Size, Preprocessing.Size);
+                    Tensor y = randint(0, config.Classes, [batch]);
+                    Stopwatch clock = Stopwatch.StartNew();
+                    Tensor loss = nn.functional.cross_entropy(model.forward(x), y);
+                    optimizer.zero_grad();
+                    loss.backward();
+                    optimizer.step();
+                    seconds[step] = clock.Elapsed.TotalSeconds;
+                }
+
+                double mean = seconds.Skip(1).Average();
+                writer.WriteLine(string.Create(c,
+                    $"train batch {batch,3}: {mean * 1000,9:F0} ms/step, {batch / mean,7:F2} images/s (mean of {timedSteps} steps; warm-up {seconds[0] * 1000:F0} ms)"));
+            }
+
+            model.eval();
+            int runs = Math.Max(1, parse.GetValue(inferenceRuns));
+            double[] inference = new double[runs + 1];
+            using (no_grad())
+            {
+                for (int run = 0; run <= runs; run++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    using var scope = NewDisposeScope();
+                    Tensor x = rand(1, 3, Preprocessing.Size, Preprocessing.Size);
+                    Stopwatch clock = Stopwatch.StartNew();
+                    nn.functional.softmax(model.forward(x), 1).data<float>().ToArray();
+                    inference[run] = clock.Elapsed.TotalMilliseconds;
+                }
+            }
+
+            double[] timed = [.. inference.Skip(1).Order()];
+            writer.WriteLine(string.Create(c,
+                $"inference batch   1: mean {timed.Average():F1} ms, median {timed[timed.Length / 2]:F1} ms (TorchSharp eval mode, {runs} runs)"));
+            writer.WriteLine("Numbers depend on this machine and its load at the time of measuring.");
+            return Task.FromResult(CovidCli.Success);
+        });
+        return command;
+    }
+}

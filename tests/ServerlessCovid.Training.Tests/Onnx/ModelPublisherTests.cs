@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using ServerlessCovid.Core.Imaging;
+using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Training.Onnx;
+using ServerlessCovid.Training.Platform;
+using ServerlessCovid.Training.Tests.Training;
+using ServerlessCovid.Training.Training;
+
+namespace ServerlessCovid.Training.Tests.Onnx;
+
+public sealed class ModelPublisherTests : IDisposable
+{
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "sc-publish-" + Guid.NewGuid().ToString("N"));
+
+    public ModelPublisherTests() => TorchRuntime.EnsureInitialized();
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Publish_TrainedTinyModel_WritesAPackageThatOnnxRuntimeLoadsAndScores()
+    {
+        // Arrange
+        using ToyDataset dataset = new(perClass: 12, seed: 4);
+        using TrainingOutcome outcome = await TrainerTests.NewTrainer().TrainAsync(
+            TrainerTests.TinyRequest(dataset.Images, epochs: 3), Path.Combine(_root, "checkpoint"));
+        string packageDirectory = Path.Combine(_root, "model");
+
+        // Act
+        new ModelPublisher(new XrayPreprocessorImageLoader()).Publish(outcome, "test-1", packageDirectory);
+
+        // Assert: the package verifies, records parity and the training run, and scores real images.
+        ModelPackage package = ModelPackage.LoadFromDirectory(packageDirectory);
+        ModelManifest manifest = package.Manifest;
+        Assert.Equal(ClassNames.InOutputOrder, manifest.ClassNames);
+        Assert.Equal(Preprocessing.RgbStretchUnit256, manifest.PreprocessingId);
+        Assert.True(manifest.Parity!.Passed);
+        Assert.Equal(outcome.Split.Validation.Count + 4, manifest.Parity.InputsCompared);
+        Assert.InRange(manifest.OperatingThreshold, 0, 1);
+        Assert.Equal(3, manifest.Training!.Epochs);
+        Assert.Equal(outcome.Split.Validation.Count, manifest.Evaluation!.Samples);
+
+        OnnxSessionFactory factory = new(
+            Options.Create(new InferenceOptions { ExecutionProvider = ExecutionProviderPreference.Cpu }),
+            NullLogger<OnnxSessionFactory>.Instance);
+        using OnnxSession session = factory.Create(package.Onnx);
+        float[] image = XrayPreprocessor.Default.LoadTensor(File.ReadAllBytes(outcome.Split.Validation[0].Path));
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(image, [1, 3, 256, 256]);
+        using RunOptions options = new();
+        using var outputs = session.Session.Run(options, [manifest.InputName], [input], [manifest.OutputName]);
+        float[] probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        Assert.Equal(2, probabilities.Length);
+        Assert.Equal(1.0, probabilities.Sum(), 4);
+    }
+
+    [Fact]
+    public async Task PublishCheckpoint_CheckpointFolder_ExportsTheSameModel()
+    {
+        // Arrange
+        using ToyDataset dataset = new(perClass: 6, seed: 8);
+        string checkpoint = Path.Combine(_root, "checkpoint");
+        (await TrainerTests.NewTrainer().TrainAsync(TrainerTests.TinyRequest(dataset.Images, epochs: 1), checkpoint)).Dispose();
+
+        // Act
+        PublishResult result = new ModelPublisher(new XrayPreprocessorImageLoader())
+            .PublishCheckpoint(checkpoint, "from-checkpoint", Path.Combine(_root, "export"), out int missing);
+
+        // Assert
+        Assert.Equal(0, missing);
+        Assert.True(result.Package.Manifest.Parity!.Passed);
+        Assert.Equal(TrainingPresets.Tiny, result.Package.Manifest.Training!.Preset);
+    }
+}
