@@ -80,7 +80,7 @@ public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite, ITestOu
         RetrainingRunRecord record = Assert.IsType<RetrainingRunRecord>(run.Record);
         Assert.Equal(RetrainingStatus.Stopped, record.Status);
         Assert.Equal(run.Outcome.Reason, record.Reason);
-        Assert.Equal(11, record.DatasetImages == 0 ? 11 : record.DatasetImages);
+        Assert.Equal(11, record.DatasetImages);
         Assert.Equal(0, record.EpochsCompleted);
     }
 
