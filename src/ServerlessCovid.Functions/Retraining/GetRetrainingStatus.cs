@@ -1,57 +1,59 @@
-using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using ServerlessCovid.Core.Models;
+using ServerlessCovid.Functions.Http;
 using ServerlessCovid.Retraining.Orchestration;
 
 namespace ServerlessCovid.Functions.Retraining;
 
+/// <summary>What <c>GET /api/retraining/{instanceId}</c> answers.</summary>
+public sealed record RetrainingStatusResponse(
+    string InstanceId,
+    string RuntimeStatus,
+    DateTimeOffset CreatedUtc,
+    DateTimeOffset LastUpdatedUtc,
+    RetrainingProgress? Progress,
+    RetrainingOutcome? Outcome,
+    string? Failure,
+    string Disclaimer);
+
 /// <summary>
 /// <c>GET /api/retraining/{instanceId}</c> (function key): the runtime status, the orchestrator's progress (stage,
-/// epochs done of total) and, once finished, the outcome (published, rejected, stopped or failed, with the reason).
+/// epochs done of total) and, once finished, the outcome (published, rejected or stopped, with the reason) or the
+/// failure. 404 <c>not_found</c> for an unknown instance.
 /// </summary>
 public sealed partial class GetRetrainingStatus(ILogger<GetRetrainingStatus> logger)
 {
     [Function(nameof(GetRetrainingStatus))]
-
-    public async Task<HttpResponseData> GetStatusAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "retraining/{instanceId}")] HttpRequestData request,
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "retraining/{instanceId}")] HttpRequest request,
         string instanceId,
         [DurableClient] DurableTaskClient client,
-        FunctionContext context)
+        CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(context);
-        OrchestrationMetadata? instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, context.CancellationToken)
+        ArgumentNullException.ThrowIfNull(client);
+        OrchestrationMetadata? instance = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken)
             .ConfigureAwait(false);
         if (instance is null)
         {
             LogNotFound(logger, instanceId);
-            HttpResponseData notFound = request.CreateResponse(HttpStatusCode.NotFound);
-            await notFound.WriteAsJsonAsync(
-                new { code = "retraining_not_found", detail = $"No retraining instance '{instanceId}'." }, context.CancellationToken)
-                .ConfigureAwait(false);
-            notFound.StatusCode = HttpStatusCode.NotFound;
-            return notFound;
+            return Problems.NotFound($"No retraining instance '{instanceId}'.");
         }
 
-        HttpResponseData response = request.CreateResponse(HttpStatusCode.OK);
-        await response.WriteAsJsonAsync(
-            new
-            {
-                instanceId = instance.InstanceId,
-                runtimeStatus = instance.RuntimeStatus.ToString(),
-                createdUtc = instance.CreatedAt,
-                lastUpdatedUtc = instance.LastUpdatedAt,
-                progress = instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<RetrainingProgress>(),
-                outcome = instance.IsCompleted && instance.SerializedOutput is not null ? instance.ReadOutputAs<RetrainingOutcome>() : null,
-                failure = instance.FailureDetails?.ErrorMessage,
-                disclaimer = Disclaimers.ResearchOnly,
-            },
-            context.CancellationToken).ConfigureAwait(false);
-        return response;
+        return new JsonResponse(new RetrainingStatusResponse(
+            instance.InstanceId,
+            instance.RuntimeStatus.ToString(),
+            instance.CreatedAt,
+            instance.LastUpdatedAt,
+            instance.SerializedCustomStatus is null ? null : instance.ReadCustomStatusAs<RetrainingProgress>(),
+            instance.RuntimeStatus == OrchestrationRuntimeStatus.Completed && instance.SerializedOutput is not null
+                ? instance.ReadOutputAs<RetrainingOutcome>()
+                : null,
+            instance.FailureDetails?.ErrorMessage,
+            Disclaimers.ResearchOnly));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Retraining status asked for unknown instance {InstanceId}")]
