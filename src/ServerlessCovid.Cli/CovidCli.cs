@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ServerlessCovid.Cli.Commands;
+using ServerlessCovid.Cli.Infrastructure;
 
 namespace ServerlessCovid.Cli;
 
@@ -16,8 +17,14 @@ public static class CovidCli
     public static RootCommand BuildRootCommand()
     {
         RootCommand root = new("ServerlessCovid: chest x-ray COVID-19 triage research tool. Not a diagnostic device.");
+        root.Options.Add(CommonOptions.Verbose);
+        root.Options.Add(CommonOptions.Settings);
         root.Subcommands.Add(PlatformCommand.Create());
         root.Subcommands.Add(EvaluateCommand.Create());
+        root.Subcommands.Add(PredictCommand.Create());
+        root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(ResultsCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(DatasetCommand.Create());
         root.Subcommands.Add(TrainCommand.Create());

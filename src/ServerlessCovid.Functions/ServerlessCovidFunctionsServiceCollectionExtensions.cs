@@ -3,6 +3,7 @@ using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.DependencyInjection;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Triage;
+using ServerlessCovid.Retraining;
 
 namespace ServerlessCovid.Functions;
 
@@ -15,6 +16,7 @@ public static class ServerlessCovidFunctionsServiceCollectionExtensions
         services.AddXrayInference();
         services.AddDatasets();
         services.AddTriage();
+        services.AddRetraining();
         return services;
     }
 }

@@ -1,0 +1,251 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
+using ServerlessCovid.Cli.Infrastructure;
+using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Core.Storage;
+using Spectre.Console;
+
+namespace ServerlessCovid.Cli.Commands;
+
+/// <summary>
+/// <c>covid predict</c>: scores image files with a model package folder or the model published in a storage account.
+/// A file that cannot be read or scored gets an error row; the others are still scored. Exit code 1 when any file
+/// failed, so scripts notice.
+/// </summary>
+public static class PredictCommand
+{
+    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"];
+
+    public static Command Create()
+    {
+        Option<DirectoryInfo?> model = new("--model")
+        {
+            Description = "Model package folder (model.onnx + manifest.json), e.g. the output of `covid export`.",
+            HelpName = "DIR",
+        };
+        Option<string?> storage = CommonOptions.Storage();
+        Option<string?> version = new("--version")
+        {
+            Description = "With --storage: a published version instead of the current one.",
+            HelpName = "VERSION",
+        };
+        Option<int> batchSize = new Option<int>("--batch-size")
+        {
+            Description = "Images per ONNX Runtime call.",
+            DefaultValueFactory = _ => 16,
+        }.InRange(1, 1024);
+        Option<bool> json = CommonOptions.Json();
+        Argument<string[]> files = new("FILE")
+        {
+            Description = "Image files (PNG, JPEG, BMP, GIF, TIFF, WebP) or folders of them.",
+            Arity = ArgumentArity.OneOrMore,
+        };
+
+        Command command = new("predict", "Score chest x-ray images: label, probabilities, threshold and model version per file.")
+        {
+            model, storage, version, batchSize, json, files,
+        };
+        command.Validators.Add(result =>
+        {
+            if (result.GetResult(model) is not null && result.GetResult(storage) is not null)
+            {
+                result.AddError("Use either --model DIR or --storage CONN, not both.");
+            }
+
+            if (result.GetResult(version) is not null && result.GetResult(model) is not null)
+            {
+                result.AddError("--version selects a published model; it cannot be combined with --model.");
+            }
+        });
+
+        command.SetCliAction(async (context, cancellationToken) =>
+        {
+            DirectoryInfo? modelDirectory = context.Get(model);
+            string? connection = context.Get(storage);
+            if (modelDirectory is null && !CliServices.HasStorageConnection(context, connection))
+            {
+                throw new CliUsageException(
+                    $"Say which model to use: --model DIR, or --storage CONN (or set ${CommonOptions.StorageConnectionVariable}).");
+            }
+
+            IReadOnlyList<string> paths = ExpandInputs(context.Get(files) ?? []);
+            ServiceProvider services = CliServices.Build(context, modelDirectory is null ? connection : null);
+            await using ConfiguredAsyncDisposable disposeServices = services.ConfigureAwait(false);
+            ModelPackage package = await LoadPackageAsync(services, modelDirectory, context.Get(version), cancellationToken)
+                .ConfigureAwait(false);
+            IXrayClassifier classifier = services.GetRequiredService<IXrayClassifier>();
+            classifier.Activate(package);
+
+            IReadOnlyList<PredictionRow> rows = await ScoreAsync(
+                context, classifier, paths, context.Get(batchSize), cancellationToken).ConfigureAwait(false);
+            if (context.Get(json))
+            {
+                context.WriteJson(new PredictionReport(ModelSummary.From(package.Manifest), rows, Disclaimers.ResearchOnly));
+            }
+            else
+            {
+                Render(context.Console, package.Manifest, rows);
+            }
+
+            return rows.All(row => row.Error is null) ? CovidCli.Success : CovidCli.Failure;
+        });
+        return command;
+    }
+
+    /// <summary>Folders expand to the images directly inside them, sorted, so output order is reproducible.</summary>
+    internal static IReadOnlyList<string> ExpandInputs(IEnumerable<string> inputs)
+    {
+        List<string> paths = [];
+        foreach (string input in inputs)
+        {
+            if (Directory.Exists(input))
+            {
+                paths.AddRange(Directory.EnumerateFiles(input)
+                    .Where(file => ImageExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase))
+                    .Order(StringComparer.Ordinal));
+            }
+            else
+            {
+                paths.Add(input);
+            }
+        }
+
+        return paths;
+    }
+
+    internal static async Task<ModelPackage> LoadPackageAsync(
+        IServiceProvider services, DirectoryInfo? modelDirectory, string? version, CancellationToken cancellationToken)
+    {
+        if (modelDirectory is not null)
+        {
+            if (!modelDirectory.Exists)
+            {
+                throw new CliFailureException($"Model folder '{modelDirectory.FullName}' does not exist.");
+            }
+
+            return ModelPackage.LoadFromDirectory(modelDirectory.FullName);
+        }
+
+        IModelRegistry registry = services.GetRequiredService<IModelRegistry>();
+        if (version is null)
+        {
+            CurrentModelPointer current = await registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false)
+                ?? throw new ModelUnavailableException(
+                    "No model is published in this storage account yet: run `covid demo` or the retraining pipeline, or use --model DIR.");
+            version = current.Version;
+        }
+
+        return await registry.LoadPackageAsync(version, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<PredictionRow>> ScoreAsync(
+        CliContext context, IXrayClassifier classifier, IReadOnlyList<string> paths, int batchSize, CancellationToken cancellationToken)
+    {
+        PredictionRow?[] rows = new PredictionRow?[paths.Count];
+        await CliProgress.RunAsync(context, "Scoring", paths.Count, async progress =>
+        {
+            for (int start = 0; start < paths.Count; start += batchSize)
+            {
+                List<int> readable = [];
+                List<ReadOnlyMemory<byte>> images = [];
+                for (int i = start; i < Math.Min(start + batchSize, paths.Count); i++)
+                {
+                    try
+                    {
+                        images.Add(await File.ReadAllBytesAsync(paths[i], cancellationToken).ConfigureAwait(false));
+                        readable.Add(i);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        string code = ex is FileNotFoundException or DirectoryNotFoundException ? "not_found" : "unreadable";
+                        rows[i] = PredictionRow.Failed(paths[i], code, ex.Message);
+                        progress.Increment();
+                    }
+                }
+
+                if (images.Count == 0)
+                {
+                    continue;
+                }
+
+                IReadOnlyList<BatchItemResult> results = await classifier.ScoreBatchAsync(images, cancellationToken)
+                    .ConfigureAwait(false);
+                for (int k = 0; k < readable.Count; k++)
+                {
+                    BatchItemResult result = results[k];
+                    int index = readable[k];
+                    rows[index] = result.Prediction is { } prediction
+                        ? PredictionRow.Scored(paths[index], prediction)
+                        : PredictionRow.Failed(paths[index], result.ErrorCode ?? "rejected", result.ErrorReason ?? "The image was rejected.");
+                }
+
+                progress.Increment(readable.Count);
+            }
+        }).ConfigureAwait(false);
+        return [.. rows.Select(row => row!)];
+    }
+
+    private static void Render(IAnsiConsole console, ModelManifest manifest, IReadOnlyList<PredictionRow> rows)
+    {
+        Table table = new Table().Border(TableBorder.Rounded)
+            .AddColumns("File", "Label", $"P({ClassNames.Covid})", $"P({ClassNames.Normal})", "Threshold", "Model", "Error");
+        foreach (PredictionRow row in rows)
+        {
+            table.AddRow(
+                Markup.Escape(row.File),
+                row.Label is null ? "-" : Markup.Escape(row.Label),
+                FormatProbability(row, ClassNames.Covid),
+                FormatProbability(row, ClassNames.Normal),
+                row.Threshold?.ToString("0.###", CultureInfo.InvariantCulture) ?? "-",
+                Markup.Escape(row.ModelVersion ?? "-"),
+                row.Error is null ? string.Empty : Markup.Escape($"{row.Error.Code}: {row.Error.Reason}"));
+        }
+
+        console.Write(table);
+        int failed = rows.Count(row => row.Error is not null);
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{rows.Count - failed} scored, {failed} failed with model {manifest.Version} "
+            + $"({manifest.PositiveClass} when P({manifest.PositiveClass}) >= {manifest.OperatingThreshold:0.###}, {manifest.ThresholdMethod})."));
+        console.WriteLine(Disclaimers.ResearchOnly);
+    }
+
+    private static string FormatProbability(PredictionRow row, string label) =>
+        row.Probabilities is not null && row.Probabilities.TryGetValue(label, out double p)
+            ? p.ToString("0.0000", CultureInfo.InvariantCulture)
+            : "-";
+}
+
+/// <summary>One file of <c>covid predict</c>: a prediction or an error, never both.</summary>
+public sealed record PredictionRow(
+    string File,
+    string? Label,
+    IReadOnlyDictionary<string, double>? Probabilities,
+    double? Threshold,
+    string? ModelVersion,
+    PredictionError? Error)
+{
+    public static PredictionRow Scored(string file, TriagePrediction prediction)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        return new(file, prediction.Label, prediction.Probabilities, prediction.Threshold, prediction.ModelVersion, null);
+    }
+
+    public static PredictionRow Failed(string file, string code, string reason) =>
+        new(file, null, null, null, null, new PredictionError(code, reason));
+}
+
+public sealed record PredictionError(string Code, string Reason);
+
+public sealed record ModelSummary(string Version, string OnnxSha256, string PositiveClass, double OperatingThreshold, string ThresholdMethod)
+{
+    public static ModelSummary From(ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return new(manifest.Version, manifest.OnnxSha256, manifest.PositiveClass, manifest.OperatingThreshold, manifest.ThresholdMethod);
+    }
+}
+
+public sealed record PredictionReport(ModelSummary Model, IReadOnlyList<PredictionRow> Results, string Disclaimer);

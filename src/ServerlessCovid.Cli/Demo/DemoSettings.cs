@@ -1,0 +1,59 @@
+using ServerlessCovid.Training.Training;
+
+namespace ServerlessCovid.Cli.Demo;
+
+/// <summary>What <c>covid demo</c> runs. <see cref="Paper"/> and <see cref="Quick"/> are the two documented shapes.</summary>
+public sealed record DemoSettings
+{
+    public const string DefaultHospital = "demo-hospital";
+
+    /// <summary>Hospital folder (under <c>labelled/{label}/</c>) that the training images are filed under.</summary>
+    public const string TrainingSource = "synthetic-training";
+
+    public required string Preset { get; init; }
+
+    /// <summary>Labelled training images (balanced, half per class); the pipeline splits them 70/30.</summary>
+    public required int Images { get; init; }
+
+    /// <summary>Fresh synthetic x-rays (another seed, so other "patients") dropped into the hospital folder.</summary>
+    public required int HeldOut { get; init; }
+
+    /// <summary>Null: the preset's own epoch count (10 for the paper).</summary>
+    public int? Epochs { get; init; }
+
+    public required int ImageSize { get; init; }
+
+    public int Seed { get; init; } = 42;
+
+    public string Hospital { get; init; } = DefaultHospital;
+
+    /// <summary>Local folder for the generated images, the downloaded report and the summary.</summary>
+    public required string OutputDirectory { get; init; }
+
+    /// <summary>Null: start an embedded Azurite for the run and stop it afterwards.</summary>
+    public string? StorageConnection { get; init; }
+
+    /// <summary>Seed of the held-out set: a different seed gives different synthetic patients.</summary>
+    public int HeldOutSeed => unchecked(Seed + 1_000_003);
+
+    /// <summary>The paper's shape: 240 images (120 per class), NASNet-A Mobile, the paper's recipe (10 epochs).</summary>
+    public static DemoSettings Paper(string outputDirectory) => new()
+    {
+        Preset = TrainingPresets.Paper,
+        Images = 240,
+        HeldOut = 40,
+        ImageSize = 512,
+        OutputDirectory = outputDirectory,
+    };
+
+    /// <summary>Minutes on two cores: a tiny NASNet, few small images, few epochs. Proves the wiring, not learning.</summary>
+    public static DemoSettings Quick(string outputDirectory) => new()
+    {
+        Preset = TrainingPresets.Tiny,
+        Images = 40,
+        HeldOut = 10,
+        Epochs = 2,
+        ImageSize = 128,
+        OutputDirectory = outputDirectory,
+    };
+}

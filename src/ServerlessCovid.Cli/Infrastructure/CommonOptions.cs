@@ -1,0 +1,62 @@
+using System.CommandLine;
+
+namespace ServerlessCovid.Cli.Infrastructure;
+
+/// <summary>
+/// Options every verb spells the same way. Create a fresh instance per command (System.CommandLine symbols belong to
+/// one parent), e.g. <c>Option&lt;bool&gt; json = CommonOptions.Json();</c>.
+/// </summary>
+public static class CommonOptions
+{
+    /// <summary>Environment variable read when <c>--storage</c> is not given (the Azure CLI's name for it).</summary>
+    public const string StorageConnectionVariable = "AZURE_STORAGE_CONNECTION_STRING";
+
+    public static Option<bool> Json() => new("--json")
+    {
+        Description = "Print machine-readable JSON on stdout instead of tables (progress and logs go to stderr).",
+    };
+
+    public static Option<string?> Storage() => new("--storage")
+    {
+        Description = "Storage connection string (Azurite or Azure). Default: $" + StorageConnectionVariable
+            + ", then the Functions setting AzureWebJobsStorage (connection string or identity-based __blobServiceUri...).",
+        HelpName = "CONN",
+    };
+
+    /// <summary>Global <c>--verbose</c>: informational logs and stack traces on stderr.</summary>
+    public static Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Show informational logs and stack traces on stderr.",
+        Recursive = true,
+    };
+
+    /// <summary>
+    /// Global <c>--set KEY=VALUE</c> (repeatable): overrides any setting for this run, in configuration-key form, e.g.
+    /// <c>--set Storage:ResultsTable=DemoResults</c> or <c>--set Inference:ExecutionProvider=cpu</c>.
+    /// </summary>
+    public static Option<string[]> Settings { get; } = CreateSettings();
+
+    private static Option<string[]> CreateSettings()
+    {
+        Option<string[]> option = new("--set")
+        {
+            Description = "Override a setting for this run, e.g. --set Storage:ResultsTable=DemoResults (repeatable).",
+            HelpName = "KEY=VALUE",
+            Recursive = true,
+            Arity = ArgumentArity.ZeroOrMore,
+            AllowMultipleArgumentsPerToken = false,
+        };
+        option.Validators.Add(result =>
+        {
+            foreach (System.CommandLine.Parsing.Token token in result.Tokens)
+            {
+                int equals = token.Value.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    result.AddError($"--set expects KEY=VALUE (e.g. Storage:ResultsTable=DemoResults); got '{token.Value}'.");
+                }
+            }
+        });
+        return option;
+    }
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+
+namespace ServerlessCovid.Retraining.Orchestration;
+
+/// <summary>The publish decision: pure and deterministic, so the orchestrator can make it itself.</summary>
+public sealed record ChallengerDecision(bool Publish, string Reason);
+
+public static class ChallengerComparison
+{
+    /// <summary>
+    /// Publishes when there is no champion, or when the challenger beats the champion's primary metric by at least
+    /// <paramref name="minimumImprovement"/>; when the primary metric is within the margin either way, the secondary
+    /// metric must be strictly better and the primary must not be worse, so noise alone never replaces a model.
+    /// </summary>
+    public static ChallengerDecision Decide(ModelScore challenger, ModelScore? champion, PrimaryMetric metric, double minimumImprovement)
+    {
+        ArgumentNullException.ThrowIfNull(challenger);
+        if (champion is null)
+        {
+            return new ChallengerDecision(true, "No champion is published yet; the first valid model becomes current.");
+        }
+
+        (string primaryName, double challengerPrimary, double championPrimary) = Primary(metric, challenger, champion);
+        (string secondaryName, double challengerSecondary, double championSecondary) = Secondary(metric, challenger, champion);
+        double gain = challengerPrimary - championPrimary;
+        string summary = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{primaryName}: challenger {challengerPrimary:F4} vs champion {championPrimary:F4} (margin {minimumImprovement:F4}); "
+            + $"{secondaryName}: challenger {challengerSecondary:F4} vs champion {championSecondary:F4} on the same {challenger.Samples} validation images.");
+
+        if (gain >= minimumImprovement)
+        {
+            return new ChallengerDecision(true, "Challenger is better. " + summary);
+        }
+
+        if (gain >= 0 && gain < minimumImprovement && challengerSecondary > championSecondary + minimumImprovement)
+        {
+            return new ChallengerDecision(true, $"Challenger ties on {primaryName} and is better on {secondaryName}. " + summary);
+        }
+
+        return new ChallengerDecision(false, "Challenger is not better than the champion by the required margin. " + summary);
+    }
+
+    private static (string, double, double) Primary(PrimaryMetric metric, ModelScore a, ModelScore b) => metric switch
+    {
+        PrimaryMetric.SensitivityAtThreshold => ("sensitivity at threshold", a.SensitivityAtThreshold, b.SensitivityAtThreshold),
+        PrimaryMetric.Accuracy => ("accuracy", a.Accuracy, b.Accuracy),
+        _ => ("positive-class AUC", a.PositiveClassAuc, b.PositiveClassAuc),
+    };
+
+    private static (string, double, double) Secondary(PrimaryMetric metric, ModelScore a, ModelScore b) => metric switch
+    {
+        PrimaryMetric.PositiveClassAuc => ("sensitivity at threshold", a.SensitivityAtThreshold, b.SensitivityAtThreshold),
+        _ => ("positive-class AUC", a.PositiveClassAuc, b.PositiveClassAuc),
+    };
+}

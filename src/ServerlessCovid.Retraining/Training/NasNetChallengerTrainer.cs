@@ -1,0 +1,172 @@
+using Microsoft.Extensions.Logging;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Training.Models;
+using ServerlessCovid.Training.Onnx;
+using ServerlessCovid.Training.Platform;
+using ServerlessCovid.Training.Training;
+using TrainingSplit = ServerlessCovid.Training.Training.DatasetSplit;
+
+namespace ServerlessCovid.Retraining.Training;
+
+/// <summary>
+/// <see cref="IChallengerTrainer"/> over ServerlessCovid.Training: the TorchSharp NASNet <see cref="Trainer"/>
+/// (checkpoint after every epoch, resume), the ONNX exporter and the parity check.
+/// </summary>
+public sealed partial class NasNetChallengerTrainer(
+    Trainer trainer,
+    ITrainingImageLoader imageLoader,
+    TimeProvider clock,
+    ILogger<NasNetChallengerTrainer> logger) : IChallengerTrainer
+{
+    /// <summary>Validation images compared in the parity check, on top of random inputs.</summary>
+    private const int ParityImages = 8;
+
+    public int ResolveEpochs(string preset, int? epochs) => epochs ?? TrainingPresets.Get(preset).Epochs;
+
+    public int LastCompletedEpoch(string checkpointDirectory) =>
+        TrainingCheckpoint.Exists(checkpointDirectory) ? ReadState(checkpointDirectory).EpochsCompleted : 0;
+
+    public IReadOnlyList<EpochMetrics> ReadHistory(string checkpointDirectory) =>
+        TrainingCheckpoint.Exists(checkpointDirectory) ? ReadState(checkpointDirectory).History : [];
+
+    public async Task<IReadOnlyList<EpochMetrics>> TrainAsync(
+        ChallengerTrainingJob job, Func<EpochMetrics, CancellationToken, Task> checkpointSaved, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(checkpointSaved);
+        TrainingRequest request = BuildRequest(job);
+        List<EpochMetrics> history = [];
+
+        // One epoch per call: the trainer checkpoints each epoch, and the upload must happen before the next one starts.
+        while (LastCompletedEpoch(job.CheckpointDirectory) < job.TargetEpoch)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            bool fresh = !TrainingCheckpoint.Exists(job.CheckpointDirectory);
+            using TrainingOutcome outcome = await RunTrainerAsync(request, job.CheckpointDirectory, cancellationToken).ConfigureAwait(false);
+            if (fresh)
+            {
+                EnsureSameSplit(job.Dataset, outcome.Split);
+            }
+
+            EpochMetrics last = outcome.History[^1];
+            history.Add(last);
+            await checkpointSaved(last, cancellationToken).ConfigureAwait(false);
+        }
+
+        return history;
+    }
+
+    public Task<ModelPackage> ExportAsync(ChallengerExportJob job, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return Task.Run(() => Export(job), cancellationToken);
+    }
+
+    /// <summary>The preset's recipe with the run's dataset, epochs, seed and split rule.</summary>
+    internal static TrainingRequest BuildRequest(ChallengerTrainingJob job)
+    {
+        TrainingRequest preset = TrainingPresets.Get(job.Preset);
+        IReadOnlyList<LabelledFile> all = [.. job.Dataset.Training, .. job.Dataset.Validation];
+        return preset with
+        {
+            Epochs = job.TotalEpochs,
+            Seed = job.Seed,
+            LearningRate = job.LearningRate ?? preset.LearningRate,
+            ValidationFraction = job.Dataset.Manifest.Split?.ValidationFraction ?? preset.ValidationFraction,
+            SplitByGroup = job.Dataset.Manifest.Split?.GroupedByPatient ?? false,
+            Images = [.. all.Select(f => new LabelledImage(f.Path, f.Label, f.GroupId))],
+            DatasetManifest = job.Dataset.Manifest.DatasetId,
+        };
+    }
+
+    private async Task<TrainingOutcome> RunTrainerAsync(TrainingRequest request, string directory, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await trainer.TrainAsync(request, directory, startFromCheckpoint: true, epochsToRunNow: 1, progress: null, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (InvalidDatasetException ex)
+        {
+            throw new PermanentRetrainingException($"The dataset cannot be trained on: {ex.Message}", ex);
+        }
+    }
+
+    private ModelPackage Export(ChallengerExportJob job)
+    {
+        TorchRuntime.EnsureInitialized();
+        CheckpointState state = ReadState(job.CheckpointDirectory);
+        using NasNet model = TrainingCheckpoint.LoadModel(job.CheckpointDirectory, state);
+        model.eval();
+        byte[] onnx = NasNetOnnxExporter.Export(model);
+        float[][] parityInputs = [.. job.Dataset.Validation.Take(ParityImages).Select(f => imageLoader.Load(f.Path))];
+        ParitySummary parity;
+        try
+        {
+            parity = OnnxParityChecker.Verify(model, onnx, parityInputs);
+        }
+        catch (ParityFailedException ex)
+        {
+            throw new PermanentRetrainingException($"ONNX parity failed for {job.Version}: {ex.Message}", ex);
+        }
+
+        LogExported(logger, job.Version, onnx.Length, parity.MaxAbsoluteDifference, parity.InputsCompared);
+        ModelManifest manifest = new()
+        {
+            Version = job.Version,
+            CreatedUtc = clock.GetUtcNow(),
+            OnnxSha256 = string.Empty,
+            ClassNames = ClassNames.InOutputOrder,
+            PreprocessingId = Preprocessing.RgbStretchUnit256,
+
+            // Chosen on validation by the Evaluate activity; 0.5 only until then.
+            OperatingThreshold = 0.5,
+            ThresholdMethod = "pending evaluation",
+            Training = new ModelTrainingSummary
+            {
+                Architecture = state.Request.Architecture.Describe(),
+                Preset = state.Request.Preset,
+                Epochs = state.EpochsCompleted,
+                BatchSize = state.Request.BatchSize,
+                LearningRate = state.Request.LearningRate,
+                Momentum = state.Request.Momentum,
+                Seed = state.Request.Seed,
+                TrainingImages = state.Split.Training.Count,
+                ValidationImages = state.Split.Validation.Count,
+                TrainableParameters = ModelInfo.CountTrainableParameters(model),
+                DatasetManifest = job.DatasetManifestBlob,
+                WallSeconds = state.TrainingSeconds,
+            },
+            Parity = parity,
+        };
+        return ModelPackage.Create(manifest, onnx);
+    }
+
+    private static CheckpointState ReadState(string directory)
+    {
+        try
+        {
+            return TrainingCheckpoint.ReadState(directory);
+        }
+        catch (CheckpointCorruptException ex)
+        {
+            throw new PermanentRetrainingException($"The run's checkpoint is unusable: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The trainer splits by the same rule and seed; refuse to train on anything but the recorded split.</summary>
+    private static void EnsureSameSplit(MaterializedDataset dataset, TrainingSplit split)
+    {
+        HashSet<string> expected = [.. dataset.Validation.Select(f => f.Path)];
+        if (!expected.SetEquals(split.Validation.Select(i => i.Path)))
+        {
+            throw new PermanentRetrainingException(
+                $"The trainer's validation split ({split.Validation.Count} images, {split.Method}) differs from the one recorded in "
+                + $"dataset {dataset.Manifest.DatasetId} ({expected.Count} images).");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Exported {Version}: {Bytes} bytes of ONNX, parity max difference {MaxDifference:E2} over {Inputs} inputs")]
+    private static partial void LogExported(ILogger logger, string version, int bytes, double maxDifference, int inputs);
+}
