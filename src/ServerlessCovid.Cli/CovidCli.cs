@@ -22,7 +22,7 @@ public static class CovidCli
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ModelInfoCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create(BenchTrainCommand.Create()));
+        root.Subcommands.Add(BenchCommand.Create(BenchTrainCommand.Create(), BenchInferCommand.Create()));
         return root;
     }
 

@@ -28,4 +28,8 @@ public sealed class InferenceOptions
     /// <summary>Threads per ONNX Runtime operator; 0 lets ONNX Runtime choose.</summary>
     [Range(0, 256)]
     public int IntraOpThreads { get; set; }
+
+    /// <summary>Most images per ONNX Runtime call; larger batches are split, bounding the input tensor's memory.</summary>
+    [Range(1, 1024)]
+    public int MaxBatchSize { get; set; } = 32;
 }

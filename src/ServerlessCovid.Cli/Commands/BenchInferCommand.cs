@@ -1,0 +1,309 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using ServerlessCovid.Core.Imaging;
+using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Training.Models;
+using ServerlessCovid.Training.Onnx;
+using ServerlessCovid.Training.Platform;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using TorchSharp;
+
+namespace ServerlessCovid.Cli.Commands;
+
+/// <summary>
+/// <c>covid bench infer</c>: per-image decode / preprocess / inference medians and p95s through the real classifier,
+/// batch-1 and batched throughput, and end-to-end time over bare <c>InferenceSession.Run</c> on the same input
+/// (measured interleaved, so machine load hits both alike). Also times the naive ImageSharp path (decode to RGB,
+/// resize) that the single-channel preprocessor replaces.
+/// </summary>
+public static class BenchInferCommand
+{
+    public static Command Create()
+    {
+        Option<DirectoryInfo?> model = new("--model") { Description = "Model package folder (model.onnx + manifest.json). Default: an untrained paper-size NASNet exported now (random weights: timing only)." };
+        Option<DirectoryInfo?> images = new("--images") { Description = "Score the images in this folder instead of generated ones." };
+        Option<int> count = new("--count") { Description = "Generated images.", DefaultValueFactory = _ => 32 };
+        Option<int> size = new("--size") { Description = "Side of the generated 8-bit greyscale PNGs.", DefaultValueFactory = _ => 1024 };
+        Option<int> batchSize = new("--batch-size") { Description = "Images per Run for the batched pass.", DefaultValueFactory = _ => 8 };
+        Option<ExecutionProviderPreference> provider = new("--provider") { Description = "auto, cuda or cpu.", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
+        Option<int> threads = new("--threads") { Description = "ONNX Runtime intra-op threads (0: its default)." };
+        Option<bool> tiny = new("--tiny") { Description = "Without --model, export the tiny network instead (smoke test)." };
+        Option<bool> json = new("--json") { Description = "Print machine-readable JSON." };
+        Command command = new("infer", "Benchmark decode, preprocessing and ONNX Runtime inference of x-rays on this machine.")
+        {
+            model, images, count, size, batchSize, provider, threads, tiny, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            TextWriter error = parse.InvocationConfiguration.Error;
+            int n = parse.GetValue(count);
+            int side = parse.GetValue(size);
+            int batch = parse.GetValue(batchSize);
+            int intraOp = parse.GetValue(threads);
+            if (n < 1 || batch is < 1 or > 1024 || side is < 16 or > 8192 || intraOp is < 0 or > 256)
+            {
+                await error.WriteLineAsync("--count and --batch-size (≤ 1024) must be at least 1, --size 16..8192, --threads 0..256.").ConfigureAwait(false);
+                return CovidCli.UsageError;
+            }
+
+            ModelPackage package;
+            bool untrained = parse.GetValue(model) is null;
+            List<(string Name, byte[] Bytes)> inputs;
+            try
+            {
+                package = untrained ? ExportUntrained(parse.GetValue(tiny)) : ModelPackage.LoadFromDirectory(parse.GetValue(model)!.FullName);
+                inputs = parse.GetValue(images) is { } folder ? ReadImages(folder, error) : Generate(n, side);
+            }
+            catch (Exception ex) when (ex is InvalidModelPackageException or IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return CovidCli.Failure;
+            }
+
+            if (inputs.Count == 0)
+            {
+                await error.WriteLineAsync("No usable images to score.").ConfigureAwait(false);
+                return CovidCli.Failure;
+            }
+
+            InferenceOptions options = new() { ExecutionProvider = parse.GetValue(provider), IntraOpThreads = intraOp, MaxBatchSize = batch };
+            BenchReport report = await Measure(package, untrained, inputs, options, cancellationToken).ConfigureAwait(false);
+            TextWriter output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+            {
+                await output.WriteLineAsync(JsonSerializer.Serialize(report, ManifestJson.Options)).ConfigureAwait(false);
+            }
+            else
+            {
+                Print(output, report);
+            }
+
+            return CovidCli.Success;
+        });
+        return command;
+    }
+
+    private static async Task<BenchReport> Measure(
+        ModelPackage package, bool untrained, List<(string Name, byte[] Bytes)> inputs, InferenceOptions options, CancellationToken cancellationToken)
+    {
+        IOptions<InferenceOptions> wrapped = Options.Create(options);
+        OnnxSessionFactory factory = new(wrapped, NullLogger<OnnxSessionFactory>.Instance);
+        using OnnxXrayClassifier classifier = new(factory, XrayPreprocessor.Default, wrapped, NullLogger<OnnxXrayClassifier>.Instance);
+        classifier.Activate(package);
+        using OnnxSession bare = factory.Create(package.Onnx);
+        float[] tensor = XrayPreprocessor.Default.LoadTensor(inputs[0].Bytes);
+        using OrtValue input = OrtValue.CreateTensorValueFromMemory(tensor, [1, Preprocessing.Channels, Preprocessing.Size, Preprocessing.Size]);
+        using RunOptions runOptions = new();
+        string[] inputNames = [package.Manifest.InputName];
+        string[] outputNames = [package.Manifest.OutputName];
+        double BareRun()
+        {
+            long started = Stopwatch.GetTimestamp();
+            using IDisposableReadOnlyCollection<OrtValue> outputs = bare.Session.Run(runOptions, inputNames, [input], outputNames);
+            return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+
+        // Warm-up: first runs allocate arenas and JIT the managed path.
+        BareRun();
+        await classifier.ScoreAsync(inputs[0].Bytes, cancellationToken).ConfigureAwait(false);
+
+        List<double> naive = [.. inputs.Select(i => NaiveDecodeAndResize(i.Bytes))];
+        List<double> decode = [], preprocess = [], inference = [], endToEnd = [], bareRuns = [];
+        foreach ((string _, byte[] bytes) in inputs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            long started = Stopwatch.GetTimestamp();
+            TriagePrediction prediction = await classifier.ScoreAsync(bytes, cancellationToken).ConfigureAwait(false);
+            endToEnd.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            decode.Add(prediction.Timings.DecodeMs);
+            preprocess.Add(prediction.Timings.PreprocessMs);
+            inference.Add(prediction.Timings.InferenceMs);
+            bareRuns.Add(BareRun());
+        }
+
+        long batchedStart = Stopwatch.GetTimestamp();
+        IReadOnlyList<BatchItemResult> batched = await classifier.ScoreBatchAsync(
+            [.. inputs.Select(i => (ReadOnlyMemory<byte>)i.Bytes)], cancellationToken).ConfigureAwait(false);
+        double batchedMs = Stopwatch.GetElapsedTime(batchedStart).TotalMilliseconds;
+
+        ModelManifest m = package.Manifest;
+        return new BenchReport(
+            new BenchModel(m.Version, m.OnnxSha256, classifier.ExecutionProvider ?? "none", untrained, package.Onnx.Length),
+            new BenchImages(inputs.Count, inputs[0].Name, (long)inputs.Average(i => i.Bytes.Length)),
+            Stat(decode),
+            Stat(preprocess),
+            Stat(decode.Zip(preprocess, (d, p) => d + p).ToList()),
+            Stat(naive),
+            Stat(inference),
+            Stat(endToEnd),
+            Stat(bareRuns),
+            Stat(endToEnd).Median / Stat(bareRuns).Median,
+            1000 * inputs.Count / endToEnd.Sum(),
+            1000 * batched.Count(r => r.Succeeded) / batchedMs,
+            options.MaxBatchSize,
+            Environment.ProcessorCount,
+            Disclaimers.ResearchOnly);
+    }
+
+    private static double NaiveDecodeAndResize(byte[] bytes)
+    {
+        long started = Stopwatch.GetTimestamp();
+        using Image<Rgb24> image = Image.Load<Rgb24>(bytes);
+        image.Mutate(x => x.Resize(Preprocessing.Size, Preprocessing.Size, KnownResamplers.Triangle));
+        float[] tensor = new float[Preprocessing.ValuesPerImage];
+        image.ProcessPixelRows(rows =>
+        {
+            const int Plane = Preprocessing.Size * Preprocessing.Size;
+            for (int y = 0; y < rows.Height; y++)
+            {
+                Span<Rgb24> row = rows.GetRowSpan(y);
+                for (int x = 0; x < row.Length; x++)
+                {
+                    int i = (y * Preprocessing.Size) + x;
+                    tensor[i] = row[x].R / 255f;
+                    tensor[Plane + i] = row[x].G / 255f;
+                    tensor[(2 * Plane) + i] = row[x].B / 255f;
+                }
+            }
+        });
+        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    private static ModelPackage ExportUntrained(bool tiny)
+    {
+        TorchRuntime.EnsureInitialized();
+        torch.manual_seed(1);
+        NasNetConfig config = tiny ? NasNetConfig.Tiny() : NasNetConfig.Mobile();
+        using NasNet network = NasNet.Create(config);
+        ModelManifest manifest = new()
+        {
+            Version = tiny ? "untrained-nasnet-tiny" : "untrained-nasnet-mobile",
+            CreatedUtc = DateTimeOffset.UtcNow,
+            OnnxSha256 = string.Empty,
+            ClassNames = ClassNames.InOutputOrder,
+            PreprocessingId = Preprocessing.RgbStretchUnit256,
+            OperatingThreshold = 0.5,
+            ThresholdMethod = "untrained (timing only)",
+        };
+        return ModelPackage.Create(manifest, NasNetOnnxExporter.Export(network));
+    }
+
+    private static List<(string, byte[])> ReadImages(DirectoryInfo folder, TextWriter error)
+    {
+        List<(string, byte[])> usable = [];
+        float[] scratch = new float[Preprocessing.ValuesPerImage];
+        foreach (FileInfo file in folder.EnumerateFiles("*", SearchOption.AllDirectories).OrderBy(f => f.FullName, StringComparer.Ordinal))
+        {
+            byte[] bytes = File.ReadAllBytes(file.FullName);
+            try
+            {
+                XrayPreprocessor.Default.LoadTensor(bytes, scratch);
+                usable.Add((file.Name, bytes));
+            }
+            catch (ImageRejectedException rejected)
+            {
+                error.WriteLine($"Skipping {file.Name}: {rejected.Code}: {rejected.Reason}");
+            }
+        }
+
+        return usable;
+    }
+
+    /// <summary>
+    /// X-ray-like 8-bit greyscale PNGs: a bright body, darker lung fields, rib bands and a little noise, so PNG
+    /// compression (and therefore decode work) is realistic; flat or pure-noise images would flatter or punish it.
+    /// </summary>
+    private static List<(string, byte[])> Generate(int count, int side)
+    {
+        List<(string, byte[])> generated = [];
+        for (int n = 0; n < count; n++)
+        {
+            using Image<L8> image = new(side, side);
+            int seed = n;
+            image.ProcessPixelRows(rows =>
+            {
+                for (int y = 0; y < rows.Height; y++)
+                {
+                    Span<L8> row = rows.GetRowSpan(y);
+                    double v = (double)y / side;
+                    for (int x = 0; x < row.Length; x++)
+                    {
+                        double u = (double)x / side;
+                        double body = 170 * Math.Exp(-(Math.Pow((u - 0.5) / 0.42, 4) + Math.Pow((v - 0.55) / 0.5, 4)));
+                        double lungs = 70 * (Math.Exp(-(Math.Pow((u - 0.32) / 0.13, 2) + Math.Pow((v - 0.45) / 0.22, 2)))
+                            + Math.Exp(-(Math.Pow((u - 0.68) / 0.13, 2) + Math.Pow((v - 0.45) / 0.22, 2))));
+                        double ribs = 12 * Math.Sin((v * 60) + (4 * Math.Abs(u - 0.5)) + seed);
+                        uint hash = (uint)((x * 73856093) ^ (y * 19349663) ^ (seed * 83492791));
+                        hash ^= hash >> 13;
+                        hash *= 0x5bd1e995;
+                        hash ^= hash >> 15;
+                        row[x] = new L8((byte)Math.Clamp(30 + body - lungs + ribs + (hash % 7), 0, 255));
+                    }
+                }
+            });
+            using MemoryStream stream = new();
+            image.Save(stream, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 });
+            generated.Add(($"synthetic-{n:D3}.png ({side}×{side} 8-bit greyscale)", stream.ToArray()));
+        }
+
+        return generated;
+    }
+
+    private static Percentiles Stat(List<double> values)
+    {
+        double[] sorted = [.. values.Order()];
+        double At(double q) => sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
+        return new Percentiles(At(0.5), At(0.95));
+    }
+
+    private static void Print(TextWriter output, BenchReport r)
+    {
+        CultureInfo c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"Model {r.Model.Version} ({r.Model.OnnxBytes / 1e6:F1} MB ONNX{(r.Model.Untrained ? ", untrained: timing only" : string.Empty)}) on {r.Model.ExecutionProvider}, {r.LogicalCpus} logical CPUs"));
+        output.WriteLine(string.Create(c, $"{r.Images.Count} images, e.g. {r.Images.Example}, mean {r.Images.MeanBytes / 1024.0:F0} KiB"));
+        output.WriteLine("per image (ms)             median      p95");
+        void Line(string name, Percentiles p) => output.WriteLine(string.Create(c, $"  {name,-24}{p.Median,8:F2} {p.P95,8:F2}"));
+        Line("decode", r.Decode);
+        Line("preprocess", r.Preprocess);
+        Line("decode + preprocess", r.DecodeAndPreprocess);
+        Line("naive RGB decode+resize", r.NaiveDecodeAndResize);
+        Line("inference", r.Inference);
+        Line("end-to-end (batch 1)", r.EndToEnd);
+        Line("bare session.Run", r.BareRun);
+        output.WriteLine(string.Create(c, $"end-to-end / bare Run: {r.EndToEndOverBareRun:F3} (target ≤ 1.25)"));
+        output.WriteLine(string.Create(c, $"throughput: batch 1 {r.Batch1ImagesPerSecond:F2} images/s; batch {r.BatchSize} {r.BatchedImagesPerSecond:F2} images/s"));
+        output.WriteLine(r.Disclaimer);
+    }
+
+    private sealed record Percentiles(double Median, double P95);
+
+    private sealed record BenchModel(string Version, string Sha256, string ExecutionProvider, bool Untrained, int OnnxBytes);
+
+    private sealed record BenchImages(int Count, string Example, long MeanBytes);
+
+    private sealed record BenchReport(
+        BenchModel Model,
+        BenchImages Images,
+        Percentiles Decode,
+        Percentiles Preprocess,
+        Percentiles DecodeAndPreprocess,
+        Percentiles NaiveDecodeAndResize,
+        Percentiles Inference,
+        Percentiles EndToEnd,
+        Percentiles BareRun,
+        double EndToEndOverBareRun,
+        double Batch1ImagesPerSecond,
+        double BatchedImagesPerSecond,
+        int BatchSize,
+        int LogicalCpus,
+        string Disclaimer);
+}

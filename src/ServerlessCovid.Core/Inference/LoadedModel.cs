@@ -1,0 +1,82 @@
+using Microsoft.ML.OnnxRuntime;
+using ServerlessCovid.Core.Models;
+
+namespace ServerlessCovid.Core.Inference;
+
+/// <summary>
+/// One model version's session, shared by every call that started while it was active. Reference counted: the
+/// classifier holds one reference while the version is active and each in-flight call holds one, so the session is
+/// disposed exactly when the last of them lets go, never under a running call and never by a timer.
+/// </summary>
+internal sealed class LoadedModel
+{
+    private readonly OnnxSession _session;
+    private readonly Action<LoadedModel>? _disposed;
+    private int _references = 1;
+
+    public LoadedModel(ModelManifest manifest, OnnxSession session, int batchLimit, Action<LoadedModel>? disposed)
+    {
+        Manifest = manifest;
+        _session = session;
+        BatchLimit = batchLimit;
+        _disposed = disposed;
+        PositiveIndex = IndexOf(manifest.ClassNames, manifest.PositiveClass);
+        InputNames = [manifest.InputName];
+        OutputNames = [manifest.OutputName];
+    }
+
+    public ModelManifest Manifest { get; }
+
+    public InferenceSession Session => _session.Session;
+
+    public string ExecutionProvider => _session.ExecutionProvider;
+
+    /// <summary>Images per <c>Run</c>: the options' limit, or 1 for a model exported with a fixed batch of one.</summary>
+    public int BatchLimit { get; }
+
+    public int PositiveIndex { get; }
+
+    public string[] InputNames { get; }
+
+    public string[] OutputNames { get; }
+
+    /// <summary>Takes a reference unless the model has already been retired and released by everyone.</summary>
+    public bool TryAcquire()
+    {
+        int current = Volatile.Read(ref _references);
+        while (current > 0)
+        {
+            int seen = Interlocked.CompareExchange(ref _references, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            _session.Dispose();
+            _disposed?.Invoke(this);
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<string> classes, string name)
+    {
+        for (int i = 0; i < classes.Count; i++)
+        {
+            if (classes[i] == name)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

@@ -1,0 +1,293 @@
+using System.Buffers;
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using ServerlessCovid.Core.Imaging;
+using ServerlessCovid.Core.Models;
+
+namespace ServerlessCovid.Core.Inference;
+
+/// <summary>
+/// <see cref="IXrayClassifier"/> over ONNX Runtime: one long-lived session per model version, scored through the
+/// <see cref="OrtValue"/> API straight from the preprocessor's output (no tensor copies). Safe for any number of
+/// concurrent calls; <see cref="Activate"/> swaps atomically and the old session is disposed when its last
+/// in-flight call finishes.
+/// </summary>
+public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
+{
+    private const int ValuesPerImage = Preprocessing.ValuesPerImage;
+    private static readonly long[] SingleShape = [1, Preprocessing.Channels, Preprocessing.Size, Preprocessing.Size];
+
+    private readonly OnnxSessionFactory _sessions;
+    private readonly XrayPreprocessor _preprocessor;
+    private readonly ILogger<OnnxXrayClassifier> _logger;
+    private readonly int _maxBatchSize;
+    private readonly Lock _activation = new();
+    private LoadedModel? _active;
+    private bool _disposed;
+
+    public OnnxXrayClassifier(
+        OnnxSessionFactory sessions,
+        XrayPreprocessor preprocessor,
+        IOptions<InferenceOptions> options,
+        ILogger<OnnxXrayClassifier> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _sessions = sessions;
+        _preprocessor = preprocessor;
+        _logger = logger;
+        _maxBatchSize = options.Value.MaxBatchSize;
+    }
+
+    public ModelManifest? CurrentModel => Volatile.Read(ref _active)?.Manifest;
+
+    /// <summary>"CUDA" or "CPU" for the active model, null before any model.</summary>
+    public string? ExecutionProvider => Volatile.Read(ref _active)?.ExecutionProvider;
+
+    /// <summary>Test hook: called with the version whose session was just disposed.</summary>
+    internal Action<string>? SessionDisposed { get; set; }
+
+    public void Activate(ModelPackage package)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        ModelManifest manifest = package.Manifest;
+        lock (_activation)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            LoadedModel? current = _active;
+            if (current is not null && current.Manifest.Version == manifest.Version
+                && string.Equals(current.Manifest.OnnxSha256, manifest.OnnxSha256, StringComparison.OrdinalIgnoreCase))
+            {
+                return;
+            }
+
+            // Session creation and validation happen before the swap, so a bad package never interrupts serving.
+            OnnxSession session = _sessions.Create(package.Onnx);
+            int batchLimit;
+            try
+            {
+                batchLimit = Math.Min(ModelSignature.Validate(session.Session, manifest), _maxBatchSize);
+            }
+            catch
+            {
+                session.Dispose();
+                throw;
+            }
+
+            LoadedModel next = new(manifest, session, batchLimit, OnRetiredModelDisposed);
+            Volatile.Write(ref _active, next);
+            LogActivated(_logger, manifest.Version, manifest.OnnxSha256, session.ExecutionProvider, current?.Manifest.Version ?? "none");
+            current?.Release();
+        }
+    }
+
+    public Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        LoadedModel model = Acquire();
+        float[] input = ArrayPool<float>.Shared.Rent(ValuesPerImage);
+        try
+        {
+            PreprocessedImage prepared = _preprocessor.LoadTensor(image.Span, input);
+            cancellationToken.ThrowIfCancellationRequested();
+            long started = Stopwatch.GetTimestamp();
+            float[] probabilities = Run(model, input, 1, cancellationToken);
+            double inferenceMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            return Task.FromResult(Predict(model, probabilities, 0, prepared, inferenceMs));
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+            model.Release();
+        }
+    }
+
+    public Task<IReadOnlyList<BatchItemResult>> ScoreBatchAsync(
+        IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        cancellationToken.ThrowIfCancellationRequested();
+        BatchItemResult[] results = new BatchItemResult[images.Count];
+        if (images.Count == 0)
+        {
+            return Task.FromResult<IReadOnlyList<BatchItemResult>>(results);
+        }
+
+        LoadedModel model = Acquire();
+        try
+        {
+            for (int offset = 0; offset < images.Count; offset += model.BatchLimit)
+            {
+                int count = Math.Min(model.BatchLimit, images.Count - offset);
+                ScoreChunk(model, images, offset, count, results, cancellationToken);
+            }
+
+            return Task.FromResult<IReadOnlyList<BatchItemResult>>(results);
+        }
+        finally
+        {
+            model.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_activation)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            LoadedModel? current = _active;
+            Volatile.Write(ref _active, null);
+            current?.Release();
+        }
+    }
+
+    /// <summary>Takes a reference on the active model; the caller must <see cref="LoadedModel.Release"/> it.</summary>
+    internal LoadedModel Acquire()
+    {
+        while (true)
+        {
+            LoadedModel? model = Volatile.Read(ref _active)
+                ?? throw new ModelUnavailableException("No model has been activated yet; publish or load a model package first.");
+
+            // Fails only if this version was retired and fully released between the read and now: read again.
+            if (model.TryAcquire())
+            {
+                return model;
+            }
+        }
+    }
+
+    private void ScoreChunk(
+        LoadedModel model,
+        IReadOnlyList<ReadOnlyMemory<byte>> images,
+        int offset,
+        int count,
+        BatchItemResult[] results,
+        CancellationToken cancellationToken)
+    {
+        float[] input = ArrayPool<float>.Shared.Rent(count * ValuesPerImage);
+        PreprocessedImage?[] prepared = new PreprocessedImage?[count];
+        try
+        {
+            // Decoding dominates on a GPU; spread it over the cores, each image straight into its own slot.
+            Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
+            {
+                try
+                {
+                    prepared[i] = _preprocessor.LoadTensor(images[offset + i].Span, input.AsSpan(i * ValuesPerImage, ValuesPerImage));
+                }
+                catch (ImageRejectedException rejected)
+                {
+                    results[offset + i] = new BatchItemResult(null, rejected.Code, rejected.Reason);
+                }
+            });
+
+            // Close the gaps left by rejected images so one Run sees only good ones.
+            int[] slots = new int[count];
+            int good = 0;
+            for (int i = 0; i < count; i++)
+            {
+                if (prepared[i] is null)
+                {
+                    continue;
+                }
+
+                if (good != i)
+                {
+                    input.AsSpan(i * ValuesPerImage, ValuesPerImage).CopyTo(input.AsSpan(good * ValuesPerImage));
+                }
+
+                slots[good++] = i;
+            }
+
+            if (good == 0)
+            {
+                return;
+            }
+
+            long started = Stopwatch.GetTimestamp();
+            float[] probabilities = Run(model, input, good, cancellationToken);
+            double inferenceMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds / good;
+            for (int k = 0; k < good; k++)
+            {
+                int i = slots[k];
+                results[offset + i] = new BatchItemResult(Predict(model, probabilities, k, prepared[i]!, inferenceMs), null, null);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+        }
+    }
+
+    /// <summary>One <c>Run</c> over the first <paramref name="count"/> images of <paramref name="input"/>; returns [count × classes].</summary>
+    private static float[] Run(LoadedModel model, float[] input, int count, CancellationToken cancellationToken)
+    {
+        long[] shape = count == 1 ? SingleShape : [count, Preprocessing.Channels, Preprocessing.Size, Preprocessing.Size];
+        using OrtValue tensor = OrtValue.CreateTensorValueFromMemory(
+            OrtMemoryInfo.DefaultInstance, new Memory<float>(input, 0, count * ValuesPerImage), shape);
+        using RunOptions runOptions = new();
+        using CancellationTokenRegistration registration = cancellationToken.Register(() => runOptions.Terminate = true);
+        try
+        {
+            using IDisposableReadOnlyCollection<OrtValue> outputs = model.Session.Run(
+                runOptions, model.InputNames, [tensor], model.OutputNames);
+            return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("Scoring was cancelled.", cancellationToken);
+        }
+    }
+
+    private static TriagePrediction Predict(
+        LoadedModel model, float[] probabilities, int row, PreprocessedImage prepared, double inferenceMs)
+    {
+        ModelManifest manifest = model.Manifest;
+        int classes = manifest.ClassNames.Count;
+        Dictionary<string, double> byClass = new(classes, StringComparer.Ordinal);
+        int bestOther = -1;
+        for (int c = 0; c < classes; c++)
+        {
+            double p = probabilities[(row * classes) + c];
+            byClass[manifest.ClassNames[c]] = p;
+            if (c != model.PositiveIndex && (bestOther < 0 || p > probabilities[(row * classes) + bestOther]))
+            {
+                bestOther = c;
+            }
+        }
+
+        // The manifest's own calibrated threshold decides, never argmax: a new model cannot silently move it.
+        double positive = probabilities[(row * classes) + model.PositiveIndex];
+        string label = positive >= manifest.OperatingThreshold ? manifest.PositiveClass : manifest.ClassNames[bestOther];
+        return new TriagePrediction(
+            label,
+            byClass,
+            manifest.PositiveClass,
+            manifest.OperatingThreshold,
+            manifest.Version,
+            manifest.OnnxSha256,
+            manifest.PreprocessingId,
+            prepared.Image,
+            new StageTimings(prepared.DecodeMs, prepared.PreprocessMs, inferenceMs));
+    }
+
+    private void OnRetiredModelDisposed(LoadedModel model)
+    {
+        LogRetired(_logger, model.Manifest.Version);
+        SessionDisposed?.Invoke(model.Manifest.Version);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information,
+        Message = "Model {Version} (SHA-256 {Sha256}) active on {Provider}; replaced {Previous}")]
+    private static partial void LogActivated(ILogger logger, string version, string sha256, string provider, string previous);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} retired: its last call finished and its session is disposed")]
+    private static partial void LogRetired(ILogger logger, string version);
+}
