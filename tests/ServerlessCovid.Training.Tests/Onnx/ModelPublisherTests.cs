@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Microsoft.ML.OnnxRuntime;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
@@ -26,7 +25,7 @@ public sealed class ModelPublisherTests : IDisposable
     }
 
     [Fact]
-    public async Task Publish_TrainedTinyModel_WritesAPackageThatOnnxRuntimeLoadsAndScores()
+    public async Task Publish_TrainedTinyModel_WritesAPackageTheInferenceEngineLoadsAndScores()
     {
         // Arrange
         using ToyDataset dataset = new(perClass: 12, seed: 4);
@@ -48,17 +47,17 @@ public sealed class ModelPublisherTests : IDisposable
         Assert.Equal(3, manifest.Training!.Epochs);
         Assert.Equal(outcome.Split.Validation.Count, manifest.Evaluation!.Samples);
 
-        OnnxSessionFactory factory = new(
-            Options.Create(new InferenceOptions { ExecutionProvider = ExecutionProviderPreference.Cpu }),
-            NullLogger<OnnxSessionFactory>.Instance);
-        using OnnxSession session = factory.Create(package.Onnx);
-        float[] image = XrayPreprocessor.Default.LoadTensor(File.ReadAllBytes(outcome.Split.Validation[0].Path));
-        using OrtValue input = OrtValue.CreateTensorValueFromMemory(image, [1, 3, 256, 256]);
-        using RunOptions options = new();
-        using var outputs = session.Session.Run(options, [manifest.InputName], [input], [manifest.OutputName]);
-        float[] probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
-        Assert.Equal(2, probabilities.Length);
-        Assert.Equal(1.0, probabilities.Sum(), 4);
+        InferenceOptions inference = new() { ExecutionProvider = ExecutionProviderPreference.Cpu };
+        using OnnxXrayClassifier classifier = new(
+            new OnnxSessionFactory(Options.Create(inference), NullLogger<OnnxSessionFactory>.Instance),
+            XrayPreprocessor.Default,
+            Options.Create(inference),
+            NullLogger<OnnxXrayClassifier>.Instance);
+        classifier.Activate(package);
+        TriagePrediction prediction = await classifier.ScoreAsync(await File.ReadAllBytesAsync(outcome.Split.Validation[0].Path));
+        Assert.Equal("test-1", prediction.ModelVersion);
+        Assert.Equal(1.0, prediction.Probabilities.Values.Sum(), 4);
+        Assert.Contains(prediction.Label, ClassNames.InOutputOrder);
     }
 
     [Fact]
