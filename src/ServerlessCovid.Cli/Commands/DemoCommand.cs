@@ -131,11 +131,14 @@ public static class DemoCommand
         foreach (StageTiming stage in summary.Stages)
         {
             stages.AddRow(Markup.Escape(stage.Stage), CliProgress.FormatDuration(TimeSpan.FromSeconds(stage.Seconds)), Markup.Escape(stage.Detail ?? string.Empty));
-        }
-
-        foreach ((string stage, double seconds) in summary.RetrainingStageSeconds)
-        {
-            stages.AddRow(Markup.Escape($"  retraining: {stage}"), CliProgress.FormatDuration(TimeSpan.FromSeconds(seconds)), string.Empty);
+            if (stage.Stage.StartsWith(DemoRunner.RetrainingStage, StringComparison.Ordinal))
+            {
+                // The orchestration's own stage clock, from its run record.
+                foreach ((string step, double seconds) in summary.RetrainingStageSeconds)
+                {
+                    stages.AddRow(Markup.Escape($"  {step}"), CliProgress.FormatDuration(TimeSpan.FromSeconds(seconds)), string.Empty);
+                }
+            }
         }
 
         stages.AddRow("total", CliProgress.FormatDuration(TimeSpan.FromSeconds(summary.TotalSeconds)), string.Empty);
