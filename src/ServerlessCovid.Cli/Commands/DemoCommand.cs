@@ -154,6 +154,14 @@ public static class DemoCommand
         grid.AddRow("Report blob", Markup.Escape(summary.ReportBlob));
         grid.AddRow("Summary", Markup.Escape(summaryPath));
         console.Write(grid);
+        if (summary.Preset == TrainingPresets.Paper)
+        {
+            console.WriteLine(
+                "Note: the paper's recipe (SGD 0.01, batch 32, 10 epochs) from random weights is about 60 updates and learns "
+                + "little; the paper most likely started from ImageNet weights, which are not available here. "
+                + "`covid demo --preset learn` uses a recipe that learns from scratch.");
+        }
+
         console.WriteLine(Disclaimers.ResearchOnly);
     }
 
