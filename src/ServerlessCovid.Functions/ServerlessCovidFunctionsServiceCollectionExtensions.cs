@@ -1,5 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
+using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.DependencyInjection;
+using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Triage;
 using ServerlessCovid.Retraining;
 
 namespace ServerlessCovid.Functions;
@@ -10,6 +13,9 @@ public static class ServerlessCovidFunctionsServiceCollectionExtensions
     public static IServiceCollection AddServerlessCovid(this IServiceCollection services)
     {
         services.AddServerlessCovidCore();
+        services.AddXrayInference();
+        services.AddDatasets();
+        services.AddTriage();
         services.AddRetraining();
         return services;
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.DependencyInjection;
 using ServerlessCovid.Core.Evaluation;
+using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessCovid.Retraining.Activities;
@@ -31,6 +32,7 @@ public static class RetrainingServiceCollectionExtensions
         services.TryAddSingleton<RetrainingRunStore>();
         services.TryAddSingleton<RetrainingStarter>();
         services.AddEvaluation();
+        services.AddXrayInference();
         services.AddTraining();
         services.TryAddSingleton<IChallengerTrainer, NasNetChallengerTrainer>();
         services.TryAddSingleton<IModelEvaluator, OnnxModelEvaluator>();

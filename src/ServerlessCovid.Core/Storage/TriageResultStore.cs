@@ -13,7 +13,9 @@ namespace ServerlessCovid.Core.Storage;
 /// </summary>
 public sealed partial class TriageResultStore
 {
-    private const int MaxAttempts = 5;
+    private const int MaxAttempts = 16;
+
+    private const int MaxServicePagesPerCall = 10;
 
     private readonly TableClient _table;
     private readonly ILogger<TriageResultStore> _logger;
@@ -61,6 +63,7 @@ public sealed partial class TriageResultStore
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
             {
                 LogConcurrentWrite(_logger, result.Hospital, result.Id, attempt);
+                await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -95,6 +98,7 @@ public sealed partial class TriageResultStore
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
             {
                 LogConcurrentWrite(_logger, hospital, id, attempt);
+                await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -119,10 +123,14 @@ public sealed partial class TriageResultStore
         List<TriageResult> items = [];
         try
         {
-            // Service pages can come back empty while more rows follow (filters skip rows server-side); keep reading
-            // until something matched, so callers never see an empty page that is not the last one.
+            // The service can return empty pages with a token while more rows follow (a filtered scan hits its time or
+            // partition-range limit; Azurite filters before paging and never does); keep reading
+            // until something matched, but bounded, so a filter that matches nothing in a huge partition cannot hold
+            // one request for minutes: after that an empty page with a token says "keep going".
+            int servicePages = 0;
             do
             {
+                servicePages++;
                 Page<TableEntity>? page = null;
                 await foreach (Page<TableEntity> p in _table.QueryAsync<TableEntity>(filter, query.PageSize, cancellationToken: cancellationToken)
                     .AsPages(token, query.PageSize).ConfigureAwait(false))
@@ -140,7 +148,7 @@ public sealed partial class TriageResultStore
                 items.AddRange(page.Values.Select(TriageResultEntities.FromEntity));
                 token = page.ContinuationToken;
             }
-            while (items.Count == 0 && token is not null);
+            while (items.Count == 0 && token is not null && servicePages < MaxServicePagesPerCall);
         }
         catch (RequestFailedException ex) when (ex.Status == 404 && ex.ErrorCode == "TableNotFound")
         {
@@ -228,6 +236,10 @@ public sealed partial class TriageResultStore
             return null;
         }
     }
+
+    /// <summary>Jittered, growing pause so writers racing on one result stop colliding in lockstep.</summary>
+    private static Task BackOffAsync(int attempt, CancellationToken cancellationToken) =>
+        Task.Delay(TimeSpan.FromMilliseconds(Random.Shared.Next(5, 10 + (10 * Math.Min(attempt, 10)))), cancellationToken);
 
     private static void EnsureKeys(string hospital, string id)
     {

@@ -39,7 +39,8 @@ public sealed partial class CurrentModelProvider : IDisposable
     }
 
     /// <summary>The manifest being served, refreshed first when the check interval has passed.</summary>
-    /// <exception cref="ModelUnavailableException">No model is published, or none could be loaded yet.</exception>
+    /// <exception cref="ModelUnavailableException">No model is published, or the current one cannot be loaded and no
+    /// earlier one is active (the inner exception says why).</exception>
     public async Task<ModelManifest> GetActiveAsync(CancellationToken cancellationToken = default)
     {
         if (_time.GetUtcNow().UtcTicks >= Interlocked.Read(ref _nextCheckTicks) || _classifier.CurrentModel is null)
@@ -85,15 +86,17 @@ public sealed partial class CurrentModelProvider : IDisposable
 
     private async Task<bool> RefreshCoreAsync(CancellationToken cancellationToken)
     {
-        CurrentModelPointer? pointer = await _registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
-        if (pointer is null || pointer.ETag == _activeETag)
-        {
-            ScheduleNextCheck();
-            return false;
-        }
-
+        string version = "current.json";
         try
         {
+            CurrentModelPointer? pointer = await _registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
+            if (pointer is null || pointer.ETag == _activeETag)
+            {
+                ScheduleNextCheck();
+                return false;
+            }
+
+            version = pointer.Version;
             ModelPackage package = await _registry.LoadPackageAsync(pointer.Version, cancellationToken).ConfigureAwait(false);
             string? previous = _classifier.CurrentModel?.Version;
             _classifier.Activate(package);
@@ -104,16 +107,21 @@ public sealed partial class CurrentModelProvider : IDisposable
         }
         catch (Exception ex) when (_classifier.CurrentModel is not null && ex is not OperationCanceledException)
         {
-            // Keep serving the model we have; a broken publish must not take triage down.
+            // Keep serving the model we have: a broken publish or a storage blip must not take triage down.
             ScheduleNextCheck();
-            LogActivationFailed(_logger, ex, pointer.Version, _classifier.CurrentModel.Version);
+            LogActivationFailed(_logger, ex, version, _classifier.CurrentModel.Version);
             return false;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Nothing to fall back on: callers see one exception type (HTTP 503, blob trigger retry) with the cause.
+            throw new ModelUnavailableException($"The current model ({version}) could not be loaded: {ex.Message}", ex);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} activated (was {Previous}; reason: {Reason})")]
     private static partial void LogActivated(ILogger logger, string version, string? previous, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Model {Version} could not be activated; still serving {Active}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {Version} could not be checked or activated; still serving {Active}")]
     private static partial void LogActivationFailed(ILogger logger, Exception exception, string version, string active);
 }

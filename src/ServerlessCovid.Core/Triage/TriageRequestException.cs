@@ -6,6 +6,14 @@ public static class TriageErrorCodes
     public const string InvalidHospital = "invalid_hospital";
 
     public const string InvalidBlobName = "invalid_blob_name";
+
+    public const string InvalidLabel = "invalid_label";
+
+    /// <summary>Only scored results have an image worth labelling (rejected and failed ones do not).</summary>
+    public const string NotLabellable = "result_not_labellable";
+
+    /// <summary>The blob was overwritten after scoring; labelling it would attach the label to other bytes.</summary>
+    public const string ImageChanged = "image_changed";
 }
 
 /// <summary>A hospital id or blob name that cannot be used as a key or path; retrying never helps.</summary>

@@ -25,6 +25,7 @@ public sealed partial class TriageService
     private readonly TimeProvider _time;
     private readonly ILogger<TriageService> _logger;
     private readonly AsyncOnce _uploadsCreated;
+    private readonly long _maxBytes;
 
     public TriageService(
         IXrayClassifier classifier,
@@ -32,9 +33,12 @@ public sealed partial class TriageService
         TriageResultStore results,
         BlobServiceClient blobs,
         IOptions<StorageOptions> storage,
+        IOptions<ImageInputOptions> imaging,
         TimeProvider time,
         ILogger<TriageService> logger)
     {
+        ArgumentNullException.ThrowIfNull(imaging);
+        _maxBytes = imaging.Value.MaxBytes;
         ArgumentNullException.ThrowIfNull(blobs);
         ArgumentNullException.ThrowIfNull(storage);
         _classifier = classifier;
@@ -73,7 +77,24 @@ public sealed partial class TriageService
         }
 
         ModelManifest model = await _models.GetActiveAsync(cancellationToken).ConfigureAwait(false);
-        byte[]? content = await DownloadAsync(blob, cancellationToken).ConfigureAwait(false);
+        (byte[]? content, long length) = await DownloadAsync(blob, _maxBytes, cancellationToken).ConfigureAwait(false);
+        if (content is null && length > _maxBytes)
+        {
+            // Refused from the blob's properties: a multi-gigabyte upload is never buffered in the worker.
+            LogRejected(_logger, hospital, id, ImageErrorCodes.TooLarge);
+            return await _results.UpsertAsync(
+                NewResult(hospital, id, TriageStatus.Rejected, blob.Uri.ToString(), now) with
+                {
+                    SourceName = name.Name,
+                    ImageBytes = length,
+                    ModelVersion = model.Version,
+                    ModelSha256 = model.OnnxSha256,
+                    ErrorCode = ImageErrorCodes.TooLarge,
+                    ErrorReason = $"The blob has {length} bytes; the limit is {_maxBytes} (Imaging:MaxBytes).",
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+
         if (content is null)
         {
             LogBlobMissing(_logger, hospital, id);
@@ -176,9 +197,9 @@ public sealed partial class TriageService
         long? length = null;
         try
         {
-            byte[]? content = await DownloadAsync(blob, cancellationToken).ConfigureAwait(false);
+            (byte[]? content, long size) = await DownloadAsync(blob, _maxBytes, cancellationToken).ConfigureAwait(false);
             sha = content is null ? null : ModelPackage.Sha256Hex(content);
-            length = content?.Length;
+            length = size >= 0 ? size : null;
         }
         catch (RequestFailedException ex)
         {
@@ -247,16 +268,30 @@ public sealed partial class TriageService
         }
     }
 
-    private static async Task<byte[]?> DownloadAsync(BlobClient blob, CancellationToken cancellationToken)
+    /// <summary>
+    /// The blob's bytes and length; null content with length -1 when the blob is gone, and null content with its
+    /// length when it exceeds <paramref name="maxBytes"/> (the body is never read then).
+    /// </summary>
+    private static async Task<(byte[]? Content, long Length)> DownloadAsync(BlobClient blob, long maxBytes, CancellationToken cancellationToken)
     {
         try
         {
-            Response<BlobDownloadResult> response = await blob.DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            return response.Value.Content.ToArray();
+            Response<BlobDownloadStreamingResult> response = await blob.DownloadStreamingAsync(cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
+            using BlobDownloadStreamingResult download = response.Value;
+            long length = download.Details.ContentLength;
+            if (length > maxBytes)
+            {
+                return (null, length);
+            }
+
+            byte[] content = new byte[length];
+            await download.Content.ReadExactlyAsync(content, cancellationToken).ConfigureAwait(false);
+            return (content, length);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
-            return null;
+            return (null, -1);
         }
     }
 

@@ -6,7 +6,8 @@ namespace ServerlessCovid.Core.Triage;
 
 /// <summary>
 /// Registers triage (scoring, results, model hot swap). Needs <c>AddServerlessCovidCore()</c> for the storage
-/// clients and an <see cref="Inference.IXrayClassifier"/> (<c>AddXrayInference()</c>).
+/// clients, an <see cref="Inference.IXrayClassifier"/> (<c>AddXrayInference()</c>) and the labelled-image store
+/// (<c>AddDatasets()</c>).
 /// </summary>
 public static class TriageServiceCollectionExtensions
 {
@@ -17,6 +18,8 @@ public static class TriageServiceCollectionExtensions
         services.AddTriageStorage();
         services.TryAddSingleton<CurrentModelProvider>();
         services.TryAddSingleton<TriageService>();
+        services.TryAddSingleton<ResultLabellingService>();
+        services.AddHostedService<ModelRefreshService>();
         return services;
     }
 }

@@ -34,7 +34,7 @@ public sealed class SnapshotDatasetActivity(ILabelledImageSource source, Retrain
                 CultureInfo.InvariantCulture,
                 $"Too few labelled images: {string.Join(", ", shortOf)}; at least {input.MinImagesPerClass} per class "
                 + $"({string.Join(", ", ClassNames.InOutputOrder)}) are required (Retraining:MinImagesPerClass).");
-            return new SnapshotResult(null, reason);
+            return new SnapshotResult(dataset, reason);
         }
 
         return new SnapshotResult(dataset, null);

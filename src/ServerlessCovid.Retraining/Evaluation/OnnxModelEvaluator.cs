@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Microsoft.ML.OnnxRuntime;
+using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.Evaluation;
 using ServerlessCovid.Core.Evaluation.Audit;
 using ServerlessCovid.Core.Evaluation.Report;
@@ -10,13 +10,16 @@ using ServerlessCovid.Core.Models;
 namespace ServerlessCovid.Retraining.Evaluation;
 
 /// <summary>
-/// Scores with ONNX Runtime and the serving preprocessor (<see cref="XrayPreprocessor"/>), chooses the operating
+/// Scores with serving's <see cref="OnnxXrayClassifier"/> (ONNX Runtime, same preprocessing), chooses the operating
 /// threshold with <see cref="OperatingThresholdSelector"/>, and writes the report with <see cref="EvaluationReportWriter"/>.
 /// A session of its own per evaluation: evaluating a champion or challenger must never swap the model being served.
 /// </summary>
 public sealed partial class OnnxModelEvaluator(
     OnnxSessionFactory sessions,
+    XrayPreprocessor preprocessor,
+    IOptions<InferenceOptions> inferenceOptions,
     EvaluationReportWriter reports,
+    ILogger<OnnxXrayClassifier> classifierLogger,
     ILogger<OnnxModelEvaluator> logger) : IModelEvaluator
 {
     private const int BatchSize = 8;
@@ -32,7 +35,7 @@ public sealed partial class OnnxModelEvaluator(
         ArgumentNullException.ThrowIfNull(package);
         ArgumentNullException.ThrowIfNull(dataset);
         IReadOnlyList<LabelledFile> images = dataset.Validation;
-        double[][] probabilities = await Task.Run(() => Score(package, images, cancellationToken), cancellationToken).ConfigureAwait(false);
+        double[][] probabilities = await ScoreAsync(package, images, cancellationToken).ConfigureAwait(false);
         ScoredSet scored = ScoredSet.FromLabelNames(package.Manifest.ClassNames, [.. images.Select(i => i.Label)], probabilities);
 
         double threshold = package.Manifest.OperatingThreshold;
@@ -71,36 +74,26 @@ public sealed partial class OnnxModelEvaluator(
             method);
     }
 
-    private double[][] Score(ModelPackage package, IReadOnlyList<LabelledFile> images, CancellationToken cancellationToken)
+    /// <summary>Scores through serving's own classifier (preprocessing, signature checks, batching), in a private instance.</summary>
+    private async Task<double[][]> ScoreAsync(ModelPackage package, IReadOnlyList<LabelledFile> images, CancellationToken cancellationToken)
     {
-        using OnnxSession session = sessions.Create(package.Onnx);
-        XrayPreprocessor preprocessor = XrayPreprocessor.Default;
-        int classes = package.Manifest.ClassNames.Count;
+        using OnnxXrayClassifier classifier = new(sessions, preprocessor, inferenceOptions, classifierLogger);
+        classifier.Activate(package);
         List<double[]> rows = new(images.Count);
         foreach (LabelledFile[] batch in images.Chunk(BatchSize))
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            float[] input = new float[batch.Length * Preprocessing.ValuesPerImage];
+            ReadOnlyMemory<byte>[] bytes = new ReadOnlyMemory<byte>[batch.Length];
             for (int i = 0; i < batch.Length; i++)
             {
-                preprocessor.LoadTensor(batch[i].Path, input.AsSpan(i * Preprocessing.ValuesPerImage, Preprocessing.ValuesPerImage));
+                bytes[i] = await File.ReadAllBytesAsync(batch[i].Path, cancellationToken).ConfigureAwait(false);
             }
 
-            long[] shape = [batch.Length, Preprocessing.Channels, Preprocessing.Size, Preprocessing.Size];
-            using OrtValue tensor = OrtValue.CreateTensorValueFromMemory(input, shape);
-            using RunOptions runOptions = new();
-            using IDisposableReadOnlyCollection<OrtValue> outputs = session.Session.Run(
-                runOptions, [package.Manifest.InputName], [tensor], [package.Manifest.OutputName]);
-            ReadOnlySpan<float> output = outputs[0].GetTensorDataAsSpan<float>();
+            IReadOnlyList<BatchItemResult> results = await classifier.ScoreBatchAsync(bytes, cancellationToken).ConfigureAwait(false);
             for (int i = 0; i < batch.Length; i++)
             {
-                double[] row = new double[classes];
-                for (int c = 0; c < classes; c++)
-                {
-                    row[c] = Math.Clamp(output[(i * classes) + c], 0f, 1f);
-                }
-
-                rows.Add(row);
+                TriagePrediction prediction = results[i].Prediction ?? throw new PermanentRetrainingException(
+                    $"Validation image {batch[i].Path} cannot be scored ({results[i].ErrorCode}): {results[i].ErrorReason}");
+                rows.Add([.. package.Manifest.ClassNames.Select(c => Math.Clamp(prediction.Probabilities[c], 0, 1))]);
             }
         }
 

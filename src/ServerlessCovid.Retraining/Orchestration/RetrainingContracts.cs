@@ -99,8 +99,8 @@ public sealed record DatasetRef(string DatasetId, string ManifestBlob, int Image
 
 public sealed record SnapshotInput(string RunId, int MinImagesPerClass);
 
-/// <summary><see cref="Dataset"/> is null when the snapshot is insufficient; <see cref="Reason"/> says why.</summary>
-public sealed record SnapshotResult(DatasetRef? Dataset, string? Reason);
+/// <summary>The frozen dataset; <see cref="InsufficientReason"/> says why it cannot be trained on (null: it can).</summary>
+public sealed record SnapshotResult(DatasetRef Dataset, string? InsufficientReason);
 
 public sealed record SplitInput(string RunId, DatasetRef Dataset, double ValidationFraction, int Seed);
 

@@ -43,13 +43,13 @@ public sealed partial class RetrainingOrchestrator : TaskOrchestrator<Retraining
             SnapshotResult snapshot = await context.CallActivityAsync<SnapshotResult>(
                 nameof(SnapshotDatasetActivity), new SnapshotInput(runId, settings.MinImagesPerClass), retry).ConfigureAwait(true);
             run.StageDone(RetrainingStages.Snapshot);
-            if (snapshot.Dataset is null)
+            run.Update(r => r with { DatasetId = snapshot.Dataset.DatasetId, DatasetImages = snapshot.Dataset.Images });
+            if (snapshot.InsufficientReason is { } insufficient)
             {
-                LogRunStopped(logger, runId, snapshot.Reason ?? string.Empty);
-                return await run.FinishAsync(RetrainingStatus.Stopped, snapshot.Reason ?? "Stopped.", retry).ConfigureAwait(true);
+                LogRunStopped(logger, runId, insufficient);
+                return await run.FinishAsync(RetrainingStatus.Stopped, insufficient, retry).ConfigureAwait(true);
             }
 
-            run.Update(r => r with { DatasetId = snapshot.Dataset.DatasetId, DatasetImages = snapshot.Dataset.Images });
             SplitResult split = await context.CallActivityAsync<SplitResult>(
                 nameof(SplitDatasetActivity),
                 new SplitInput(runId, snapshot.Dataset, settings.ValidationFraction, settings.Seed),

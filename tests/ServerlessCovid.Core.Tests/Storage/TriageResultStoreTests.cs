@@ -178,6 +178,25 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task UpsertAsync_ConcurrentWritersOfOneResult_LeaveOneRowAndOneIndexRow()
+    {
+        // Arrange: eight deliveries of the same blob racing, each with its own creation time.
+        TriageResultStore store = CreateStore(out TableClient table);
+        TriageResult result = Scored("h1", "a.png", T0, "sha-a");
+
+        // Act
+        await Task.WhenAll(Enumerable.Range(0, 8).Select(i =>
+            store.UpsertAsync(result with { ContentSha256 = $"sha-{i}", CreatedUtc = T0.AddSeconds(i) })));
+
+        // Assert
+        List<TableEntity> rows = await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {"h1"}")).ToListAsync();
+        Assert.Equal(2, rows.Count);
+        TriageResult stored = (await store.GetAsync("h1", result.Id))!;
+        TableEntity index = Assert.Single(rows, r => r.RowKey.StartsWith("idx_", StringComparison.Ordinal));
+        Assert.Equal(stored.ContentSha256, index.GetString("ContentSha256"));
+    }
+
+    [Fact]
     public async Task GetAsync_OtherHospitalsId_ReturnsNull()
     {
         // Arrange

@@ -119,7 +119,8 @@ public sealed class CurrentModelProviderTests(AzuriteFixture azurite)
         await container.GetBlobClient("v1/model.onnx").UploadAsync(BinaryData.FromBytes([9, 9, 9]), overwrite: true);
 
         // Act + Assert
-        await Assert.ThrowsAsync<InvalidModelPackageException>(() => provider.GetActiveAsync());
+        ModelUnavailableException ex = await Assert.ThrowsAsync<ModelUnavailableException>(() => provider.GetActiveAsync());
+        Assert.IsType<InvalidModelPackageException>(ex.InnerException);
         Assert.Empty(_activated);
     }
 

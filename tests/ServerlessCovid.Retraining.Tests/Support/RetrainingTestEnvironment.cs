@@ -89,7 +89,7 @@ public sealed class RetrainingTestEnvironment : IAsyncDisposable
                     Source = "synthetic-test",
                     GroupId = $"p{i:D3}",
                 },
-                BinaryData.FromBytes(SyntheticImage(label == ClassNames.Covid, random)));
+                BinaryData.FromBytes(SyntheticPng(label == ClassNames.Covid, random)));
         }
     }
 
@@ -138,7 +138,8 @@ public sealed class RetrainingTestEnvironment : IAsyncDisposable
         }
     }
 
-    private static byte[] SyntheticImage(bool covid, Random random)
+    /// <summary>A 48×48 grayscale PNG: COVID bright with a dense blob, normal dark.</summary>
+    public static byte[] SyntheticPng(bool covid, Random random)
     {
         const int size = 48;
         using Image<L8> image = new(size, size);

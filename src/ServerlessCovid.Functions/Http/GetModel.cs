@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Azure.Functions.Worker;
+using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Core.Storage;
+
+namespace ServerlessCovid.Functions.Http;
+
+/// <summary>
+/// <c>GET /api/model</c>: the published current model (what <c>current.json</c> points at), its manifest and
+/// headline validation metrics, the version this instance is serving right now (it catches up within the refresh
+/// interval), and a link to the evaluation report. 404 <c>no_model_published</c> before the first publish.
+/// </summary>
+public sealed class GetModel(BlobModelRegistry registry, IXrayClassifier classifier)
+{
+    [Function(nameof(GetModel))]
+    public async Task<IActionResult> Run(
+        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "model")] HttpRequest request,
+        CancellationToken cancellationToken)
+    {
+        CurrentModelPointer? current = await registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
+        if (current is null)
+        {
+            return Problems.Create(StatusCodes.Status404NotFound, ApiErrorCodes.NoModelPublished,
+                "No model has been published yet; triage answers 503 until one is.");
+        }
+
+        ModelManifest? manifest = await registry.TryReadManifestAsync(current.Version, cancellationToken).ConfigureAwait(false);
+        BinaryData? report = await registry.DownloadArtifactAsync(current.Version, GetModelFile.ReportFileName, cancellationToken)
+            .ConfigureAwait(false);
+        return new JsonResponse(new ModelResponse(
+            current.Version,
+            current.OnnxSha256,
+            current.SwitchedUtc,
+            current.Reason,
+            classifier.CurrentModel?.Version,
+            manifest?.Evaluation,
+            report is null ? null : GetModelFile.Link(current.Version, GetModelFile.ReportFileName),
+            manifest,
+            Disclaimers.ResearchOnly));
+    }
+}
+
+public sealed record ModelResponse(
+    string Version,
+    string OnnxSha256,
+    DateTimeOffset SwitchedUtc,
+    string Reason,
+    string? ServingVersion,
+    ModelEvaluationSummary? Metrics,
+    string? ReportUrl,
+    ModelManifest? Manifest,
+    string Disclaimer);

@@ -1,0 +1,68 @@
+using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Core.Storage;
+
+namespace ServerlessCovid.Functions.Http;
+
+/// <summary>
+/// A result as the API shows it: storage details (containers, blob names) stay inside, and every response carries
+/// the research-only disclaimer.
+/// </summary>
+public sealed record TriageResultResponse(
+    string Id,
+    string Hospital,
+    string Status,
+    string? Label,
+    IReadOnlyDictionary<string, double>? Probabilities,
+    string? PositiveClass,
+    double? Threshold,
+    string? ModelVersion,
+    string? ModelSha256,
+    string? PreprocessingId,
+    string Source,
+    string? SourceName,
+    string? ContentSha256,
+    ImageSummary? Image,
+    StageTimings? Timings,
+    DateTimeOffset CreatedUtc,
+    DateTimeOffset UpdatedUtc,
+    ErrorSummary? Error,
+    string? ConfirmedLabel,
+    string? LabelledBy,
+    DateTimeOffset? LabelledUtc,
+    string Disclaimer)
+{
+    public static TriageResultResponse From(TriageResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new TriageResultResponse(
+            result.Id,
+            result.Hospital,
+            result.Status.ToString().ToLowerInvariant(),
+            result.Label,
+            result.Probabilities,
+            result.PositiveClass,
+            result.Threshold,
+            result.ModelVersion,
+            result.ModelSha256,
+            result.PreprocessingId,
+            result.Source,
+            result.SourceName,
+            result.ContentSha256,
+            result.ImageBytes is null && result.ImageWidth is null
+                ? null
+                : new ImageSummary(result.ImageFormat, result.ImageWidth, result.ImageHeight, result.ImageBytes),
+            result.Timings,
+            result.CreatedUtc,
+            result.UpdatedUtc,
+            result.ErrorCode is null ? null : new ErrorSummary(result.ErrorCode, result.ErrorReason),
+            result.ConfirmedLabel,
+            result.LabelledBy,
+            result.LabelledUtc,
+            Disclaimers.ResearchOnly);
+    }
+}
+
+public sealed record ImageSummary(string? Format, int? Width, int? Height, long? Bytes);
+
+public sealed record ErrorSummary(string Code, string? Reason);

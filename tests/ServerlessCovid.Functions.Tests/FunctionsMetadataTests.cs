@@ -1,0 +1,148 @@
+using System.Text.Json;
+
+namespace ServerlessCovid.Functions.Tests;
+
+/// <summary>
+/// Reads the <c>functions.metadata</c> the Functions SDK generates at build time — what the host actually loads —
+/// so a typo in a trigger, route, blob path or connection name fails here rather than in Azure.
+/// </summary>
+public sealed class FunctionsMetadataTests
+{
+    private static readonly Lazy<JsonElement[]> Functions = new(Load);
+
+    public static TheoryData<string, string, string> HttpFunctions => new()
+    {
+        { "GetHealth", "get", "health" },
+        { "TriageXray", "post", "hospitals/{hospital}/triage" },
+        { "GetResult", "get", "hospitals/{hospital}/results/{id}" },
+        { "ListResults", "get", "hospitals/{hospital}/results" },
+        { "LabelResult", "post", "hospitals/{hospital}/results/{id}/label" },
+        { "GetModel", "get", "model" },
+        { "GetModelFile", "get", "models/{version}/files/{*path}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HttpFunctions))]
+    public void HttpFunction_Metadata_HasRouteMethodAndAuthLevel(string name, string method, string route)
+    {
+        // Act
+        JsonElement trigger = Trigger(name);
+
+        // Assert
+        Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal(route, trigger.GetProperty("route").GetString());
+        Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
+        Assert.Equal(name == "GetHealth" ? "Anonymous" : "Function", trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Fact]
+    public void TriageUploadedXray_Metadata_IsBlobTriggerOnSettingResolvedContainer()
+    {
+        // Act
+        JsonElement trigger = Trigger("TriageUploadedXray");
+
+        // Assert: the host resolves %Storage:XraysContainer% from the app setting Storage__XraysContainer.
+        Assert.Equal("blobTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("%Storage:XraysContainer%/{hospital}/{name}", trigger.GetProperty("path").GetString());
+        Assert.Equal("AzureWebJobsStorage", trigger.GetProperty("connection").GetString());
+        // SDK-type binding (BlobClient): the worker gets a client, not the blob's bytes pushed through gRPC.
+        Assert.Equal("True", trigger.GetProperty("properties").GetProperty("supportsDeferredBinding").GetString());
+    }
+
+    [Fact]
+    public void RecordPoisonXray_Metadata_IsQueueTriggerOnBlobTriggerPoisonQueue()
+    {
+        // Act
+        JsonElement trigger = Trigger("RecordPoisonXray");
+
+        // Assert
+        Assert.Equal("queueTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("webjobs-blobtrigger-poison", trigger.GetProperty("queueName").GetString());
+        Assert.Equal("AzureWebJobsStorage", trigger.GetProperty("connection").GetString());
+    }
+
+    [Fact]
+    public void EveryFunction_Metadata_HasExactlyOneTriggerAndStorageTriggersNameTheirConnection()
+    {
+        // Assert: applies to functions other areas add too (retraining timer, admin API).
+        Assert.NotEmpty(Functions.Value);
+        foreach (JsonElement function in Functions.Value)
+        {
+            JsonElement[] triggers = [.. Bindings(function).Where(IsTrigger)];
+            string name = function.GetProperty("name").GetString()!;
+            Assert.True(triggers.Length == 1, $"{name} has {triggers.Length} triggers.");
+            string type = triggers[0].GetProperty("type").GetString()!;
+            if (type is "blobTrigger" or "queueTrigger")
+            {
+                Assert.True(triggers[0].TryGetProperty("connection", out JsonElement connection) && connection.GetString() == "AzureWebJobsStorage",
+                    $"{name}: storage triggers must use the AzureWebJobsStorage connection the app is configured with.");
+            }
+
+            if (type == "httpTrigger")
+            {
+                Assert.True(triggers[0].TryGetProperty("route", out JsonElement route) && !string.IsNullOrEmpty(route.GetString()),
+                    $"{name}: HTTP functions need an explicit route.");
+            }
+        }
+    }
+
+    [Fact]
+    public void FunctionNames_Metadata_AreUnique()
+    {
+        // Act
+        string[] names = [.. Functions.Value.Select(f => f.GetProperty("name").GetString()!)];
+
+        // Assert
+        Assert.Equal(names.Length, names.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+    }
+
+    private static JsonElement Trigger(string name)
+    {
+        JsonElement function = Assert.Single(Functions.Value, f => f.GetProperty("name").GetString() == name);
+        return Assert.Single(Bindings(function), IsTrigger);
+    }
+
+    private static JsonElement[] Bindings(JsonElement function) => [.. function.GetProperty("bindings").EnumerateArray()];
+
+    private static bool IsTrigger(JsonElement binding) =>
+        binding.GetProperty("type").GetString()!.EndsWith("Trigger", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The SDK writes functions.metadata into the Functions project's output, and the test project's build copies
+    /// it next to the tests. Prefer the copy beside this assembly; otherwise find the Functions build output of the
+    /// same configuration by walking up to the repository root.
+    /// </summary>
+    private static JsonElement[] Load()
+    {
+        string? path = FindMetadata();
+        Assert.True(path is not null, "functions.metadata not found: build src/ServerlessCovid.Functions first.");
+        using FileStream stream = File.OpenRead(path!);
+        return [.. JsonDocument.Parse(stream).RootElement.Clone().EnumerateArray()];
+    }
+
+    private static string? FindMetadata()
+    {
+        string local = Path.Combine(AppContext.BaseDirectory, "functions.metadata");
+        if (File.Exists(local))
+        {
+            return local;
+        }
+
+        DirectoryInfo? directory = new(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ServerlessCovid.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        if (directory is null)
+        {
+            return null;
+        }
+
+        // bin/<Configuration>/<tfm>/ of the test project mirrors the Functions project's output layout.
+        DirectoryInfo testOutput = new(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        string candidate = Path.Combine(directory.FullName, "src", "ServerlessCovid.Functions", "bin",
+            testOutput.Parent!.Name, testOutput.Name, "functions.metadata");
+        return File.Exists(candidate) ? candidate : null;
+    }
+}

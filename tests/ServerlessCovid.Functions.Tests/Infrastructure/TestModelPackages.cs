@@ -1,0 +1,23 @@
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Testing.Onnx;
+
+namespace ServerlessCovid.Functions.Tests.Infrastructure;
+
+/// <summary>Real ONNX packages built from the channel-contrast graph: covid when red is brighter than green.</summary>
+internal static class TestModelPackages
+{
+    /// <summary>A negative <paramref name="scale"/> flips the decision, which makes a hot swap observable.</summary>
+    public static ModelPackage Create(string version, float scale = 10f, double threshold = 0.5) =>
+        ModelPackage.Create(
+            new ModelManifest
+            {
+                Version = version,
+                CreatedUtc = new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero),
+                OnnxSha256 = string.Empty,
+                ClassNames = ClassNames.InOutputOrder,
+                PreprocessingId = Preprocessing.RgbStretchUnit256,
+                OperatingThreshold = threshold,
+                Evaluation = new ModelEvaluationSummary { Accuracy = 0.9, PositiveClassAuc = 0.95, Samples = 72 },
+            },
+            TinyOnnxModels.ChannelContrastClassifier(scale));
+}
