@@ -158,8 +158,8 @@ public sealed record SyntheticXrayParameters
             BoneDensity = rng.Uniform(0.05, 0.085),
             BreastShadows = rng.Chance(0.4),
             GastricBubble = rng.Chance(0.6),
-            Exposure = rng.Uniform(0.38, 0.55),
-            Contrast = rng.Uniform(0.17, 0.25),
+            Exposure = rng.Uniform(0.4, 0.55),
+            Contrast = rng.Uniform(0.22, 0.3),
             Gamma = rng.Uniform(0.85, 1.2),
             NoiseSigma = rng.Uniform(0.004, 0.03),
             BlurRadius = rng.Int(0, 3) * size / 512,
@@ -203,8 +203,8 @@ public sealed record Opacity(
     internal static (double Severity, IReadOnlyList<Opacity> Opacities) SampleFindings(
         ref DeterministicRandom rng, SyntheticXrayParameters anatomy)
     {
-        // Skewed towards mild disease so that subtle cases are common, as in the literature.
-        double severity = 0.15 + (0.85 * Math.Pow(rng.NextDouble(), 1.3));
+        // Uniform from barely visible to florid: subtle cases are common, as in the literature.
+        double severity = 0.2 + (0.8 * rng.NextDouble());
         int count = 2 + (int)Math.Round(severity * rng.Uniform(1, 5));
         bool bilateral = rng.Chance(0.85);
         int firstSide = rng.Chance(0.5) ? -1 : 1;
@@ -219,9 +219,9 @@ public sealed record Opacity(
             double vertical = rng.Chance(0.8) ? dome - rng.Uniform(0.05, 0.5) : dome - rng.Uniform(0.5, 0.85);
             bool consolidation = rng.Chance(0.15 + (0.45 * severity));
             double amplitude = consolidation
-                ? rng.Uniform(0.35, 0.7) * (0.5 + (0.5 * severity))
-                : rng.Uniform(0.1, 0.3) * (0.45 + (0.75 * severity));
-            double size = 0.5 + (0.7 * severity);
+                ? rng.Uniform(0.4, 0.75) * (0.55 + (0.45 * severity))
+                : rng.Uniform(0.15, 0.35) * (0.5 + (0.7 * severity));
+            double size = 0.6 + (0.7 * severity);
             opacities.Add(new Opacity(
                 side,
                 lateral,
