@@ -47,6 +47,7 @@ public sealed class BenchInferCommandTests : IDisposable
             JsonElement stat = root.GetProperty(stage);
             Assert.True(stat.GetProperty("median").GetDouble() > 0, stage);
             Assert.True(stat.GetProperty("p95").GetDouble() >= stat.GetProperty("median").GetDouble(), stage);
+            Assert.True(stat.GetProperty("min").GetDouble() <= stat.GetProperty("median").GetDouble(), stage);
         }
 
         Assert.True(root.GetProperty("endToEndOverBareRun").GetDouble() > 0);

@@ -27,7 +27,12 @@ internal static class StretchResampler
     /// rows packed) into <paramref name="channels"/> planes of 256×256 at the start of <paramref name="destination"/>.
     /// </summary>
     public static void Resize(
-        ReadOnlySpan<byte> pixels, int width, int height, int channels, Span<float> destination, int size)
+        ReadOnlySpan<byte> pixels, int width, int height, int channels, Span<float> destination, int size) =>
+        Resize(pixels, width, height, channels, width * channels, destination, size);
+
+    /// <summary>As above, with rows <paramref name="stride"/> bytes apart (e.g. PNG rows with their filter byte).</summary>
+    public static void Resize(
+        ReadOnlySpan<byte> pixels, int width, int height, int channels, int stride, Span<float> destination, int size)
     {
         int rowLength = width * channels;
         ResizeKernel vertical = ResizeKernel.Create(height, size);
@@ -56,7 +61,7 @@ internal static class StretchResampler
                     int sourceY = start + k;
                     if (sourceY != widenedRow)
                     {
-                        Widen(pixels.Slice(sourceY * rowLength, rowLength), sourceRow);
+                        Widen(pixels.Slice(sourceY * stride, rowLength), sourceRow);
                         widenedRow = sourceY;
                     }
 

@@ -89,6 +89,11 @@ public sealed partial class OnnxSessionFactory(IOptions<InferenceOptions> option
             sessionOptions.IntraOpNumThreads = _options.IntraOpThreads;
         }
 
+        if (!_options.AllowSpinning)
+        {
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+
         return sessionOptions;
     }
 
