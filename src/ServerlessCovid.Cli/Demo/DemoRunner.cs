@@ -25,6 +25,8 @@ namespace ServerlessCovid.Cli.Demo;
 /// </summary>
 public sealed class DemoRunner(CliContext context, DemoSettings settings)
 {
+    public const string RetrainingStage = "retraining pipeline";
+
     public async Task<DemoSummary> RunAsync(CancellationToken cancellationToken)
     {
         QuietEmbeddedHosts(context.Verbose);
@@ -87,7 +89,7 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
             $"{storage.LabelledContainer}/{{label}}/{DemoSettings.TrainingSource}/").ConfigureAwait(false);
 
         InProcessRetrainingRun run = await clock.TimeAsync(
-            "retraining pipeline (train, export, evaluate, publish)",
+            $"{RetrainingStage} (train, export, evaluate, publish)",
             () => RetrainAsync(CliServices.BuildConfiguration(connection, overrides), services.GetRequiredService<ILoggerFactory>(), cancellationToken),
             r => $"{r.Outcome?.Status}: {r.Outcome?.Reason}").ConfigureAwait(false);
         IModelRegistry registry = services.GetRequiredService<IModelRegistry>();

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessCovid.Core.Datasets;
+using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Storage;
 
 namespace ServerlessCovid.Cli.Infrastructure;
@@ -16,6 +17,7 @@ internal static class CliComposition
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddTriageStorage();
         services.AddDatasets();
+        services.AddXrayInference();
         return services;
     }
 }

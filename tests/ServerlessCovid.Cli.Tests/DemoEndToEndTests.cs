@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ServerlessCovid.Cli.Commands;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Core.Storage;
+using ServerlessCovid.Testing.Storage;
+
+namespace ServerlessCovid.Cli.Tests;
+
+/// <summary>
+/// The README's demo, end to end, as CI runs it: <c>covid demo --quick</c> against Azurite (the shared fixture, with this
+/// test's own containers and tables), then the outputs are checked in storage and on disk.
+/// </summary>
+[Collection(TestCollections.Azurite)]
+public sealed class DemoEndToEndTests(AzuriteFixture azurite)
+{
+    [Fact]
+    public async Task Demo_Quick_PublishesModelTriagesHeldOutAndWritesReport()
+    {
+        // Setup
+        StorageOptions options = azurite.NewStorageOptions();
+        DirectoryInfo output = Directory.CreateTempSubdirectory("covid-demo-");
+
+        try
+        {
+            // Trigger
+            CliRun run = await CliRunner.RunAsync(
+                ["demo", "--quick", "--out", output.FullName, .. StorageCliArguments.For(azurite, options)]);
+
+            // Verify: what the newcomer reads, and the summary written beside it (the same as --json prints).
+            Assert.True(run.ExitCode == CovidCli.Success, run.Error);
+            using JsonDocument summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output.FullName, DemoCommand.SummaryFileName)));
+            JsonElement root = summary.RootElement;
+            string version = root.GetProperty("modelVersion").GetString()!;
+            foreach (string section in new[] { "Results table", "Held-out confusion matrix", "Stage timings", "Model and report" })
+            {
+                Assert.Contains(section, run.Output, StringComparison.Ordinal);
+            }
+
+            Assert.Contains($"{version} (published by this run)", run.Output, StringComparison.Ordinal);
+            Assert.Contains(root.GetProperty("reportPath").GetString()!, run.Output, StringComparison.Ordinal);
+            Assert.Contains("Retraining: done in", run.Error, StringComparison.Ordinal);
+            Assert.Equal("Published", root.GetProperty("retrainingStatus").GetString());
+            Assert.True(root.GetProperty("publishedThisRun").GetBoolean());
+            Assert.Equal(10, root.GetProperty("heldOutImages").GetInt32());
+            Assert.Equal(Disclaimers.ResearchOnly, root.GetProperty("disclaimer").GetString());
+            string[] stages = [.. root.GetProperty("stages").EnumerateArray().Select(s => s.GetProperty("stage").GetString()!)];
+            Assert.Contains(stages, s => s.StartsWith("retraining pipeline", StringComparison.Ordinal));
+            Assert.Contains(stages, s => s.StartsWith("triage", StringComparison.Ordinal));
+            Assert.All(root.GetProperty("stages").EnumerateArray(), s => Assert.True(s.GetProperty("seconds").GetDouble() >= 0));
+
+            // Verify: the model is published and served.
+            BlobModelRegistry registry = new(
+                azurite.CreateBlobServiceClient(), Options.Create(options), TimeProvider.System, NullLogger<BlobModelRegistry>.Instance);
+            CurrentModelPointer? current = await registry.GetCurrentAsync();
+            Assert.Equal(version, current?.Version);
+            ModelPackage package = await registry.LoadPackageAsync(version);
+            Assert.Equal("tiny", package.Manifest.Training?.Preset);
+            Assert.NotNull(await registry.DownloadArtifactAsync(version, "report.html"));
+
+            // Verify: one scored row per held-out x-ray in the results table, by the published model.
+            TriageResultStore store = new(azurite.CreateTableServiceClient(), Options.Create(options), NullLogger<TriageResultStore>.Instance);
+            IReadOnlyList<TriageResult> rows = await ResultsCommand.ReadAsync(store, "demo-hospital", new TriageResultQuery(), 100, default);
+            Assert.Equal(10, rows.Count);
+            Assert.All(rows, row =>
+            {
+                Assert.Equal(TriageStatus.Scored, row.Status);
+                Assert.Equal(version, row.ModelVersion);
+                Assert.True(ClassNames.IsKnown(row.Label));
+            });
+            JsonElement heldOut = root.GetProperty("heldOut");
+            Assert.Equal(10, heldOut.GetProperty("scored").GetInt32());
+            Assert.Equal(10, heldOut.GetProperty("counts").EnumerateArray().Sum(r => r.EnumerateArray().Sum(c => c.GetInt32())));
+
+            // Verify: the report and the summary on disk.
+            string reportPath = root.GetProperty("reportPath").GetString()!;
+            Assert.True(File.Exists(reportPath), reportPath);
+            Assert.Contains(Disclaimers.ResearchOnly, await File.ReadAllTextAsync(reportPath), StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(reportPath)!, ModelManifest.FileName)));
+        }
+        finally
+        {
+            // Cleanup (the fixture deletes this test's containers and tables).
+            output.Delete(recursive: true);
+        }
+    }
+}

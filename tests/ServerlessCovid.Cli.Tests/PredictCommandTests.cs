@@ -1,0 +1,154 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ServerlessCovid.Core.Imaging;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Core.Storage;
+using ServerlessCovid.Testing.Storage;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace ServerlessCovid.Cli.Tests;
+
+/// <summary>
+/// <c>covid predict</c> with real ONNX Runtime sessions on the channel-contrast test model: red images are "covid",
+/// green ones "normal", so every expected label is known without a trained network.
+/// </summary>
+[Collection(TestCollections.Azurite)]
+public sealed class PredictCommandTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("covid-predict-");
+
+    [Fact]
+    public async Task Predict_ModelFolderAndGoodImages_JsonHasLabelProbabilitiesThresholdAndVersion()
+    {
+        // Arrange
+        string model = SavePackage("v3", threshold: 0.5);
+        string red = SaveImage("red.png", new Rgb24(220, 40, 40));
+        string green = SaveImage("green.png", new Rgb24(40, 220, 40));
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, "--json", red, green);
+
+        // Assert
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(run.Output);
+        Assert.Equal("v3", json.RootElement.GetProperty("model").GetProperty("version").GetString());
+        JsonElement[] results = [.. json.RootElement.GetProperty("results").EnumerateArray()];
+        Assert.Equal(2, results.Length);
+        Assert.Equal(red, results[0].GetProperty("file").GetString());
+        Assert.Equal(ClassNames.Covid, results[0].GetProperty("label").GetString());
+        Assert.Equal(ClassNames.Normal, results[1].GetProperty("label").GetString());
+        Assert.All(results, r =>
+        {
+            Assert.Equal(0.5, r.GetProperty("threshold").GetDouble());
+            Assert.Equal("v3", r.GetProperty("modelVersion").GetString());
+            double sum = r.GetProperty("probabilities").GetProperty(ClassNames.Covid).GetDouble()
+                + r.GetProperty("probabilities").GetProperty(ClassNames.Normal).GetDouble();
+            Assert.Equal(1.0, sum, 5);
+            Assert.False(r.TryGetProperty("error", out _));
+        });
+        Assert.True(results[0].GetProperty("probabilities").GetProperty(ClassNames.Covid).GetDouble() > 0.9);
+    }
+
+    [Fact]
+    public async Task Predict_BadAndMissingFilesInBatch_ScoresTheRestAndExitsOne()
+    {
+        // Arrange
+        string model = SavePackage("v1");
+        string red = SaveImage("red.png", new Rgb24(220, 40, 40));
+        string notAnImage = Path.Combine(_work.FullName, "notes.png");
+        await File.WriteAllTextAsync(notAnImage, "this is not an x-ray");
+        string missing = Path.Combine(_work.FullName, "missing.png");
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, "--json", notAnImage, missing, red);
+
+        // Assert
+        Assert.Equal(CovidCli.Failure, run.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(run.Output);
+        JsonElement[] results = [.. json.RootElement.GetProperty("results").EnumerateArray()];
+        Assert.Equal(3, results.Length);
+        Assert.Equal(ImageErrorCodes.UnsupportedFormat, results[0].GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal("not_found", results[1].GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(ClassNames.Covid, results[2].GetProperty("label").GetString());
+    }
+
+    [Fact]
+    public async Task Predict_FolderArgument_ScoresEveryImageInItAsATable()
+    {
+        // Arrange
+        string model = SavePackage("v2", threshold: 0.7);
+        SaveImage("a.png", new Rgb24(220, 40, 40));
+        SaveImage("b.jpg", new Rgb24(40, 220, 40));
+        await File.WriteAllTextAsync(Path.Combine(_work.FullName, "readme.txt"), "not picked up");
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, _work.FullName);
+
+        // Assert
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        Assert.Contains("a.png", run.Output, StringComparison.Ordinal);
+        Assert.Contains("b.jpg", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("readme.txt", run.Output, StringComparison.Ordinal);
+        Assert.Contains("2 scored, 0 failed with model v2", run.Output, StringComparison.Ordinal);
+        Assert.Contains("P(covid) >= 0.7", run.Output, StringComparison.Ordinal);
+        Assert.Contains(Disclaimers.ResearchOnly, run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Predict_Storage_UsesTheServedModelOrTheNamedVersion()
+    {
+        // Arrange
+        StorageOptions options = azurite.NewStorageOptions();
+        BlobModelRegistry registry = new(
+            azurite.CreateBlobServiceClient(), Options.Create(options), TimeProvider.System, NullLogger<BlobModelRegistry>.Instance);
+        CurrentModelPointer first = await registry.PublishAsync(TestPackages.Create("v1"), null, null);
+        await registry.PublishAsync(TestPackages.Create("v2"), null, first.ETag);
+        string red = SaveImage("red.png", new Rgb24(220, 40, 40));
+
+        // Act
+        CliRun served = await CliRunner.RunAsync(["predict", "--json", red, .. StorageCliArguments.For(azurite, options)]);
+        CliRun named = await CliRunner.RunAsync(["predict", "--json", "--version", "v1", red, .. StorageCliArguments.For(azurite, options)]);
+
+        // Assert
+        Assert.Equal(CovidCli.Success, served.ExitCode);
+        Assert.Equal(CovidCli.Success, named.ExitCode);
+        using JsonDocument servedJson = JsonDocument.Parse(served.Output);
+        using JsonDocument namedJson = JsonDocument.Parse(named.Output);
+        Assert.Equal("v2", servedJson.RootElement.GetProperty("model").GetProperty("version").GetString());
+        Assert.Equal("v1", namedJson.RootElement.GetProperty("model").GetProperty("version").GetString());
+    }
+
+    [Fact]
+    public async Task Predict_StorageWithNothingPublished_FailsWithReason()
+    {
+        // Arrange
+        StorageOptions options = azurite.NewStorageOptions();
+        string red = SaveImage("red.png", new Rgb24(220, 40, 40));
+
+        // Act
+        CliRun run = await CliRunner.RunAsync(["predict", red, .. StorageCliArguments.For(azurite, options)]);
+
+        // Assert
+        Assert.Equal(CovidCli.Failure, run.ExitCode);
+        Assert.Contains("No model is published", run.Error, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _work.Delete(recursive: true);
+
+    private string SavePackage(string version, double threshold = 0.5)
+    {
+        string directory = Path.Combine(_work.FullName, "model-" + version);
+        TestPackages.Create(version, threshold).SaveToDirectory(directory);
+        return directory;
+    }
+
+    private string SaveImage(string name, Rgb24 colour)
+    {
+        string path = Path.Combine(_work.FullName, name);
+        using Image<Rgb24> image = new(64, 48, colour);
+        image.Save(path);
+        return path;
+    }
+}
