@@ -12,5 +12,5 @@ npm ci --no-audit --no-fund --loglevel=error
 step "dotnet build src/ServerlessCovid.Cli (Release)"
 dotnet build src/ServerlessCovid.Cli/ServerlessCovid.Cli.csproj -c Release
 
-step "covid platform"
-dotnet src/ServerlessCovid.Cli/bin/Release/net10.0/covid.dll platform "$@"
+step "covid demo $*"
+dotnet src/ServerlessCovid.Cli/bin/Release/net10.0/covid.dll demo "$@"
