@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ServerlessCovid.Core.Models;
 
 namespace ServerlessCovid.Cli.Tests;
@@ -41,6 +42,11 @@ public sealed class TrainCommandTests : IDisposable
         Assert.Equal("cli-test", package.Manifest.Version);
         Assert.True(package.Manifest.Parity!.Passed);
         Assert.Equal("tiny", package.Manifest.Training!.Preset);
+        string report = Path.Combine(output, "report");
+        Assert.Contains("not for clinical use", File.ReadAllText(Path.Combine(report, "report.html")), StringComparison.OrdinalIgnoreCase);
+        using JsonDocument metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(report, "metrics.json")));
+        Assert.Equal("cli-test", metrics.RootElement.GetProperty("model").GetProperty("version").GetString());
+        Assert.Contains("Report: ", stdout.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

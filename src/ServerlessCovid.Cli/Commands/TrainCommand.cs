@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessCovid.Core.Evaluation;
+using ServerlessCovid.Core.Evaluation.Report;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Training.Onnx;
@@ -103,6 +105,11 @@ public static class TrainCommand
                 PublishResult published = new ModelPublisher(new XrayPreprocessorImageLoader())
                     .Publish(outcome, modelVersion, Path.Combine(outDirectory, "model"));
                 ExportCommand.PrintPackage(writer, published);
+                string reportDirectory = Path.Combine(outDirectory, "report");
+                EvaluationMetrics metrics = await TrainingReport.WriteAsync(published.Package, outcome, reportDirectory, cancellationToken)
+                    .ConfigureAwait(false);
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"Report: {Path.Combine(reportDirectory, EvaluationReportWriter.HtmlFileName)} (validation accuracy {metrics.ToSummary().Accuracy:F3})"));
                 return CovidCli.Success;
             }
             catch (Exception ex) when (ex is InvalidDatasetException or CheckpointCorruptException or ParityFailedException
