@@ -17,64 +17,38 @@ namespace ServerlessCovid.Cli.Commands;
 /// </summary>
 internal static class TrainingReport
 {
-    private const int BatchSize = 8;
-
     public static async Task<EvaluationMetrics> WriteAsync(
         ModelPackage package, TrainingOutcome outcome, string reportDirectory, CancellationToken cancellationToken)
     {
-        IReadOnlyList<LabelledImage> validation = outcome.Split.Validation;
         using OnnxXrayClassifier classifier = new(
             new OnnxSessionFactory(Options.Create(new InferenceOptions()), NullLogger<OnnxSessionFactory>.Instance),
             XrayPreprocessor.Default,
             Options.Create(new InferenceOptions()),
             NullLogger<OnnxXrayClassifier>.Instance);
         classifier.Activate(package);
-
-        List<string> labels = [];
-        List<double[]> probabilities = [];
-        List<RejectedImage> rejected = [];
-        foreach (LabelledImage[] batch in validation.Chunk(BatchSize))
-        {
-            ReadOnlyMemory<byte>[] bytes = new ReadOnlyMemory<byte>[batch.Length];
-            for (int i = 0; i < batch.Length; i++)
-            {
-                bytes[i] = await File.ReadAllBytesAsync(batch[i].Path, cancellationToken).ConfigureAwait(false);
-            }
-
-            IReadOnlyList<BatchItemResult> results = await classifier.ScoreBatchAsync(bytes, cancellationToken).ConfigureAwait(false);
-            for (int i = 0; i < batch.Length; i++)
-            {
-                if (results[i].Prediction is { } prediction)
-                {
-                    labels.Add(batch[i].Label);
-                    probabilities.Add([.. package.Manifest.ClassNames.Select(c => prediction.Probabilities[c])]);
-                }
-                else
-                {
-                    rejected.Add(new RejectedImage(batch[i].Path, results[i].ErrorCode ?? "unknown", results[i].ErrorReason ?? string.Empty));
-                }
-            }
-        }
+        LabelledFolderScores validation = await LabelledFolderScorer.ScoreFilesAsync(
+            classifier, [.. outcome.Split.Validation.Select(i => (i.Path, i.Label))], "validation", batchSize: 8,
+            cancellationToken: cancellationToken).ConfigureAwait(false);
 
         EvaluationInput input = new(
             EvaluatedModel.FromManifest(package.Manifest),
             $"training run {package.Manifest.Version} (validation split, {outcome.Split.Method})",
-            ScoredSet.FromLabelNames(package.Manifest.ClassNames, [.. labels], [.. probabilities]))
+            validation.Scores)
         {
             History = outcome.History,
-            AuditItems = [.. Audit(outcome.Split.Training, "train"), .. Audit(validation, "validation")],
-            RejectedImages = rejected,
+            AuditItems = [.. TrainingAudit(outcome.Split.Training), .. validation.AuditItems],
+            RejectedImages = validation.Rejected,
         };
         return await EvaluationReportWriter.Create().WriteAsync(input, reportDirectory, cancellationToken).ConfigureAwait(false);
     }
 
-    private static IEnumerable<AuditItem> Audit(IEnumerable<LabelledImage> images, string split)
+    private static IEnumerable<AuditItem> TrainingAudit(IEnumerable<LabelledImage> images)
     {
         foreach (LabelledImage image in images)
         {
             ImageFingerprint fingerprint = ImageFingerprint.Compute(File.ReadAllBytes(image.Path));
             yield return new AuditItem(
-                Path.GetFileName(image.Path), image.Label, split, Source: null, image.GroupId, fingerprint.ContentSha256, fingerprint.PerceptualHash);
+                Path.GetFileName(image.Path), image.Label, "train", Source: null, image.GroupId, fingerprint.ContentSha256, fingerprint.PerceptualHash);
         }
     }
 }

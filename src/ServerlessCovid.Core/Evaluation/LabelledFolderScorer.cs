@@ -19,22 +19,39 @@ public static class LabelledFolderScorer
 {
     public const string DefaultSplit = "evaluation";
 
-    public static async Task<LabelledFolderScores> ScoreAsync(
+    public static Task<LabelledFolderScores> ScoreAsync(
         IXrayClassifier classifier, string dataDirectory, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(classifier);
         ArgumentException.ThrowIfNullOrWhiteSpace(dataDirectory);
-        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         ModelManifest model = classifier.CurrentModel ?? throw new ModelUnavailableException("Activate a model before scoring a folder.");
         List<(string Path, string Label)> files = ListLabelledFiles(dataDirectory, model.ClassNames);
+        return ScoreFilesAsync(classifier, files, DefaultSplit, dataDirectory, batchSize, cancellationToken);
+    }
+
+    /// <summary>
+    /// Scores labelled files in batches; audit items carry <paramref name="split"/> and paths relative to
+    /// <paramref name="relativeTo"/> (file names when null). Refused images are listed, never dropped silently.
+    /// </summary>
+    public static async Task<LabelledFolderScores> ScoreFilesAsync(
+        IXrayClassifier classifier,
+        IReadOnlyList<(string Path, string Label)> files,
+        string split,
+        string? relativeTo = null,
+        int batchSize = 32,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(classifier);
+        ArgumentNullException.ThrowIfNull(files);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        ModelManifest model = classifier.CurrentModel ?? throw new ModelUnavailableException("Activate a model before scoring images.");
 
         List<string> labels = [];
         List<IReadOnlyList<double>> probabilities = [];
         List<AuditItem> items = [];
         List<RejectedImage> rejected = [];
-        for (int offset = 0; offset < files.Count; offset += batchSize)
+        foreach ((string Path, string Label)[] chunk in files.Chunk(batchSize))
         {
-            List<(string Path, string Label)> chunk = files.GetRange(offset, Math.Min(batchSize, files.Count - offset));
             List<byte[]> bytes = [];
             foreach ((string path, _) in chunk)
             {
@@ -43,26 +60,29 @@ public static class LabelledFolderScorer
 
             IReadOnlyList<BatchItemResult> results = await classifier
                 .ScoreBatchAsync([.. bytes.Select(b => (ReadOnlyMemory<byte>)b)], cancellationToken).ConfigureAwait(false);
-            for (int i = 0; i < chunk.Count; i++)
+            for (int i = 0; i < chunk.Length; i++)
             {
-                string relative = Path.GetRelativePath(dataDirectory, chunk[i].Path).Replace('\\', '/');
+                string name = relativeTo is null
+                    ? Path.GetFileName(chunk[i].Path)
+                    : Path.GetRelativePath(relativeTo, chunk[i].Path).Replace('\\', '/');
                 if (results[i].Prediction is not TriagePrediction prediction)
                 {
-                    rejected.Add(new RejectedImage(relative, results[i].ErrorCode ?? ImageErrorCodes.Corrupt, results[i].ErrorReason ?? "rejected"));
+                    rejected.Add(new RejectedImage(name, results[i].ErrorCode ?? ImageErrorCodes.Corrupt, results[i].ErrorReason ?? "rejected"));
                     continue;
                 }
 
                 labels.Add(chunk[i].Label);
                 probabilities.Add([.. model.ClassNames.Select(c => prediction.Probabilities[c])]);
                 ImageFingerprint fingerprint = ImageFingerprint.Compute(bytes[i]);
-                items.Add(new AuditItem(relative, chunk[i].Label, DefaultSplit, null, null, fingerprint.ContentSha256, fingerprint.PerceptualHash));
+                items.Add(new AuditItem(name, chunk[i].Label, split, null, null, fingerprint.ContentSha256, fingerprint.PerceptualHash));
             }
         }
 
         if (labels.Count == 0)
         {
             throw new EvaluationInputException(
-                $"No image in '{dataDirectory}' could be scored ({rejected.Count} rejected): nothing to evaluate.");
+                $"None of the {files.Count} images{(relativeTo is null ? string.Empty : $" in '{relativeTo}'")} could be scored "
+                + $"({rejected.Count} rejected): nothing to evaluate.");
         }
 
         return new LabelledFolderScores(ScoredSet.FromLabelNames(model.ClassNames, labels, probabilities), items, rejected);
