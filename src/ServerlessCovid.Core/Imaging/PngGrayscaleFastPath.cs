@@ -152,7 +152,10 @@ internal static class PngGrayscaleFastPath
     {
         using SemaphoreSlim inflated = new(0);
         Exception? inflateFailure = null;
-        Task producer = Task.Run(() =>
+        // A dedicated thread, not the pool: callers block on it (batch decoding in Parallel.For, concurrent
+        // triggers), and pool threads blocked on queued pool work starve the pool for seconds.
+        Task producer = Task.Factory.StartNew(
+            () =>
         {
             try
             {
@@ -169,7 +172,10 @@ internal static class PngGrayscaleFastPath
                 Volatile.Write(ref inflateFailure, ex);
                 inflated.Release(bands);
             }
-        });
+        },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
         try
         {

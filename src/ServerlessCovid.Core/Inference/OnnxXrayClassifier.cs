@@ -103,34 +103,6 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
         }
     }
 
-    public Task<IReadOnlyList<BatchItemResult>> ScoreBatchAsync(
-        IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(images);
-        cancellationToken.ThrowIfCancellationRequested();
-        BatchItemResult[] results = new BatchItemResult[images.Count];
-        if (images.Count == 0)
-        {
-            return Task.FromResult<IReadOnlyList<BatchItemResult>>(results);
-        }
-
-        LoadedModel model = Acquire();
-        try
-        {
-            for (int offset = 0; offset < images.Count; offset += model.BatchLimit)
-            {
-                int count = Math.Min(model.BatchLimit, images.Count - offset);
-                ScoreChunk(model, images, offset, count, results, cancellationToken);
-            }
-
-            return Task.FromResult<IReadOnlyList<BatchItemResult>>(results);
-        }
-        finally
-        {
-            model.Release();
-        }
-    }
-
     public void Dispose()
     {
         lock (_activation)
@@ -160,69 +132,6 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
             {
                 return model;
             }
-        }
-    }
-
-    private void ScoreChunk(
-        LoadedModel model,
-        IReadOnlyList<ReadOnlyMemory<byte>> images,
-        int offset,
-        int count,
-        BatchItemResult[] results,
-        CancellationToken cancellationToken)
-    {
-        float[] input = ArrayPool<float>.Shared.Rent(count * ValuesPerImage);
-        PreprocessedImage?[] prepared = new PreprocessedImage?[count];
-        try
-        {
-            // Decoding dominates on a GPU; spread it over the cores, each image straight into its own slot.
-            Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, i =>
-            {
-                try
-                {
-                    prepared[i] = _preprocessor.LoadTensor(images[offset + i].Span, input.AsSpan(i * ValuesPerImage, ValuesPerImage));
-                }
-                catch (ImageRejectedException rejected)
-                {
-                    results[offset + i] = new BatchItemResult(null, rejected.Code, rejected.Reason);
-                }
-            });
-
-            // Close the gaps left by rejected images so one Run sees only good ones.
-            int[] slots = new int[count];
-            int good = 0;
-            for (int i = 0; i < count; i++)
-            {
-                if (prepared[i] is null)
-                {
-                    continue;
-                }
-
-                if (good != i)
-                {
-                    input.AsSpan(i * ValuesPerImage, ValuesPerImage).CopyTo(input.AsSpan(good * ValuesPerImage));
-                }
-
-                slots[good++] = i;
-            }
-
-            if (good == 0)
-            {
-                return;
-            }
-
-            long started = Stopwatch.GetTimestamp();
-            float[] probabilities = Run(model, input, good, cancellationToken);
-            double inferenceMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds / good;
-            for (int k = 0; k < good; k++)
-            {
-                int i = slots[k];
-                results[offset + i] = new BatchItemResult(Predict(model, probabilities, k, prepared[i]!, inferenceMs), null, null);
-            }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(input);
         }
     }
 

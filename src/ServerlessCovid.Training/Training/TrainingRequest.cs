@@ -112,7 +112,7 @@ public static class TrainingPresets
             Preset = Tiny,
             Architecture = NasNetConfig.Tiny(),
             BatchSize = 8,
-            LearningRate = 0.05,
+            LearningRate = 0.01,
             Momentum = 0.9,
             Schedule = LearningRateSchedule.Cosine,
             BatchNormMomentum = 0.1,

@@ -45,6 +45,25 @@ public sealed class PngGrayscaleFastPathTests
     }
 
     [Fact]
+    public void LoadTensor_ManyPipelinedDecodesInParallel_EachIdenticalToItsSequentialDecode()
+    {
+        // Arrange: batch scoring decodes a chunk in Parallel.For, and each large image runs its own inflate thread.
+        byte[][] pngs = [.. Enumerable.Range(0, 4 * Environment.ProcessorCount).Select(i =>
+        {
+            using Image<L8> texture = TestImages.GreyTexture(1000, 700, seed: 100 + i);
+            return TestImages.Encode(texture, new PngEncoder { ColorType = PngColorType.Grayscale, BitDepth = PngBitDepth.Bit8 });
+        })];
+        float[][] sequential = [.. pngs.Select(png => XrayPreprocessor.Default.LoadTensor(png))];
+        float[][] parallel = new float[pngs.Length][];
+
+        // Act
+        Parallel.For(0, pngs.Length, new ParallelOptions { MaxDegreeOfParallelism = pngs.Length }, i => parallel[i] = XrayPreprocessor.Default.LoadTensor(pngs[i]));
+
+        // Assert
+        Assert.All(Enumerable.Range(0, pngs.Length), i => Assert.Equal(sequential[i], parallel[i]));
+    }
+
+    [Fact]
     public void LoadTensor_GreyPngWithExifOrientation_FallsBackAndRotates()
     {
         // Arrange: the fast path does not read eXIf, so it must hand such files to ImageSharp.

@@ -137,6 +137,37 @@ public sealed class OnnxXrayClassifierTests
     }
 
     [Fact]
+    public async Task ScoreBatchAsync_ChunkOfOnlyRejectsBetweenGoodChunks_EveryResultInItsPlace()
+    {
+        // Arrange: chunks of 2 are decoded one ahead of the Run; the second chunk has nothing to score.
+        using OnnxXrayClassifier classifier = TestModels.Classifier(maxBatchSize: 2);
+        classifier.Activate(TestModels.Package("v1"));
+        byte[] text = "not an image"u8.ToArray();
+        ReadOnlyMemory<byte>[] images = [Red, Green, text, Array.Empty<byte>(), Green, text, Red];
+
+        // Act
+        IReadOnlyList<BatchItemResult> results = await classifier.ScoreBatchAsync(images);
+
+        // Assert
+        Assert.Equal(
+            [ClassNames.Covid, ClassNames.Normal, ImageErrorCodes.UnsupportedFormat, ImageErrorCodes.Empty, ClassNames.Normal, ImageErrorCodes.UnsupportedFormat, ClassNames.Covid],
+            results.Select(r => r.Prediction?.Label ?? r.ErrorCode));
+    }
+
+    [Fact]
+    public async Task ScoreBatchAsync_CancelledToken_ThrowsOperationCanceled()
+    {
+        // Arrange
+        using OnnxXrayClassifier classifier = TestModels.Classifier(maxBatchSize: 1);
+        classifier.Activate(TestModels.Package("v1"));
+        using CancellationTokenSource cancellation = new();
+        await cancellation.CancelAsync();
+
+        // Act + Assert
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => classifier.ScoreBatchAsync([Red, Green, Red], cancellation.Token));
+    }
+
+    [Fact]
     public void Activate_SameVersionAndSha_KeepsTheExistingSession()
     {
         // Arrange

@@ -21,7 +21,7 @@ internal static class Findings
             int maxY = Math.Min(p.Height - 1, (int)(cy + reach) + 1);
             double cos = Math.Cos(opacity.AngleRadians + (p.RotationDegrees * Math.PI / 180));
             double sin = Math.Sin(opacity.AngleRadians + (p.RotationDegrees * Math.PI / 180));
-            double sharpness = opacity.Consolidation ? 0.6 : 2.0;
+            double sharpness = opacity.Consolidation ? 0.5 : 1.0;
             for (int y = minY; y <= maxY; y++)
             {
                 for (int x = minX; x <= maxX; x++)

@@ -205,7 +205,7 @@ public sealed record Opacity(
     {
         // Uniform from barely visible to florid: subtle cases are common, as in the literature.
         double severity = 0.25 + (0.75 * rng.NextDouble());
-        int count = 2 + (int)Math.Round(severity * rng.Uniform(2, 5));
+        int count = 3 + (int)Math.Round(severity * rng.Uniform(2, 5));
         bool bilateral = rng.Chance(0.85);
         int firstSide = rng.Chance(0.5) ? -1 : 1;
         List<Opacity> opacities = new(count);
@@ -219,9 +219,9 @@ public sealed record Opacity(
             double vertical = rng.Chance(0.8) ? dome - rng.Uniform(0.05, 0.5) : dome - rng.Uniform(0.5, 0.85);
             bool consolidation = rng.Chance(0.15 + (0.45 * severity));
             double amplitude = consolidation
-                ? rng.Uniform(0.5, 0.85) * (0.6 + (0.4 * severity))
-                : rng.Uniform(0.25, 0.5) * (0.5 + (0.7 * severity));
-            double size = 0.7 + (0.7 * severity);
+                ? rng.Uniform(0.6, 0.9) * (0.7 + (0.3 * severity))
+                : rng.Uniform(0.4, 0.65) * (0.6 + (0.6 * severity));
+            double size = 0.9 + (0.7 * severity);
             opacities.Add(new Opacity(
                 side,
                 lateral,
