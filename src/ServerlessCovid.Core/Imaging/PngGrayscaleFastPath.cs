@@ -152,10 +152,7 @@ internal static class PngGrayscaleFastPath
     {
         using SemaphoreSlim inflated = new(0);
         Exception? inflateFailure = null;
-        // A dedicated thread, not the pool: callers block on it (batch decoding in Parallel.For, concurrent
-        // triggers), and pool threads blocked on queued pool work starve the pool for seconds.
-        Task producer = Task.Factory.StartNew(
-            () =>
+        void Inflate()
         {
             try
             {
@@ -172,10 +169,11 @@ internal static class PngGrayscaleFastPath
                 Volatile.Write(ref inflateFailure, ex);
                 inflated.Release(bands);
             }
-        },
-            CancellationToken.None,
-            TaskCreationOptions.LongRunning,
-            TaskScheduler.Default);
+        }
+
+        // A dedicated thread, not the pool: callers block on it (batch decoding in Parallel.For, concurrent
+        // triggers), and pool threads blocked on queued pool work starved the pool for seconds per batch.
+        Task producer = Task.Factory.StartNew(Inflate, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         try
         {

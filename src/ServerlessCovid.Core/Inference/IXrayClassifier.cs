@@ -16,7 +16,10 @@ public interface IXrayClassifier
     /// <exception cref="ModelUnavailableException">No model has been activated yet.</exception>
     Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default);
 
-    /// <summary>Scores many images in one ONNX Runtime call; a bad image fails alone, never the batch.</summary>
+    /// <summary>
+    /// Scores many images, up to <c>Inference:MaxBatchSize</c> per ONNX Runtime call, decoding the next chunk while
+    /// the current one runs; a bad image fails alone, never the batch. Results are in input order.
+    /// </summary>
     Task<IReadOnlyList<BatchItemResult>> ScoreBatchAsync(
         IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken = default);
 
