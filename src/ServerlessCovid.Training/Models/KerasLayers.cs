@@ -15,9 +15,6 @@ internal static class KerasLayers
     /// </summary>
     public const double KerasBatchNormMomentum = 0.0003;
 
-    // Keras' truncated normal rescales so the truncated distribution keeps the requested standard deviation.
-    private const double TruncatedNormalCorrection = 0.87962566103423978;
-
     public static BatchNorm2d BatchNorm(long channels) =>
         nn.BatchNorm2d(channels, eps: BatchNormEpsilon, momentum: KerasBatchNormMomentum);
 
@@ -25,12 +22,7 @@ internal static class KerasLayers
     public static Conv2d HeNormalConv(long inChannels, long outChannels, long kernel, long stride = 1)
     {
         Conv2d conv = nn.Conv2d(inChannels, outChannels, kernel, stride: stride, bias: false);
-        double std = Math.Sqrt(2.0 / (inChannels * kernel * kernel)) / TruncatedNormalCorrection;
-        using (no_grad())
-        {
-            nn.init.trunc_normal_(conv.weight, 0, std, -2 * std, 2 * std);
-        }
-
+        KerasInitializers.HeNormal(conv.weight!);
         return conv;
     }
 
@@ -41,11 +33,7 @@ internal static class KerasLayers
     public static Conv2d GlorotConv(long inChannels, long outChannels, long kernel, long stride, long padding, long groups)
     {
         Conv2d conv = nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: padding, groups: groups, bias: false);
-        using (no_grad())
-        {
-            nn.init.xavier_uniform_(conv.weight);
-        }
-
+        KerasInitializers.GlorotUniform(conv.weight!);
         return conv;
     }
 

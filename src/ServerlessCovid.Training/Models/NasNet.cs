@@ -32,10 +32,10 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
 
         FeatureChannels = _cells[^1].OutputChannels;
         _classifier = nn.Linear(FeatureChannels, config.Classes);
+        KerasInitializers.GlorotUniform(_classifier.weight!);
         using (no_grad())
         {
-            nn.init.xavier_uniform_(_classifier.weight);
-            nn.init.zeros_(_classifier.bias);
+            _classifier.bias!.zero_();
         }
 
         RegisterComponents();
