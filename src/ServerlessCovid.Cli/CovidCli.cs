@@ -30,7 +30,7 @@ public static class CovidCli
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ModelInfoCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create(BenchTrainCommand.Create(), BenchInferCommand.Create()));
+        root.Subcommands.Add(BenchCommand.Create(BenchTrainCommand.Create(), BenchInferCommand.Create(), BenchLearnCommand.Create()));
         return root;
     }
 

@@ -11,8 +11,10 @@ using static TorchSharp.torch;
 namespace ServerlessCovid.Cli.Commands;
 
 /// <summary>
-/// <c>covid bench train</c>: training images/s and per-step time of the paper network at 256×256 for each batch size
-/// (SGD step included), and single-image TorchSharp inference time. Random inputs: speed does not depend on pixels.
+/// <c>covid bench train</c>: training images/s, per-step wall and CPU time and peak memory of the paper network at
+/// 256×256 for each batch size (SGD step included), the thread settings in force, and single-image TorchSharp
+/// inference time; with <c>--pytorch</c>, the same network in PyTorch timed the same way and the ratio. Random inputs:
+/// speed does not depend on pixels.
 /// </summary>
 public static class BenchTrainCommand
 {
@@ -22,7 +24,13 @@ public static class BenchTrainCommand
         Option<int> steps = new("--steps") { Description = "Timed steps per batch size (after one warm-up step).", DefaultValueFactory = _ => 3 };
         Option<int> inferenceRuns = new("--inference-runs") { Description = "Timed single-image inferences (after one warm-up).", DefaultValueFactory = _ => 10 };
         Option<bool> tiny = new("--tiny") { Description = "Benchmark the tiny network instead (smoke test)." };
-        Command command = new("train", "Benchmark NASNet training and TorchSharp inference speed on this machine.") { batchSizes, steps, inferenceRuns, tiny };
+        Option<bool> nchw = new("--nchw") { Description = "Feed NCHW-strided tensors, as before channels-last (to compare)." };
+        Option<int?> threads = new("--threads") { Description = "libtorch intra-op threads (default: libtorch's choice)." };
+        Option<FileInfo?> pytorch = new("--pytorch") { Description = "Also time the same network in PyTorch with this script (scripts/bench/nasnet_pytorch.py; needs python3-torch) and print the ratio." };
+        Command command = new("train", "Benchmark NASNet training and TorchSharp inference speed on this machine.")
+        {
+            batchSizes, steps, inferenceRuns, tiny, nchw, threads, pytorch,
+        };
         command.SetAction((parse, cancellationToken) =>
         {
             TextWriter writer = parse.InvocationConfiguration.Output;
@@ -41,9 +49,17 @@ public static class BenchTrainCommand
 
             NasNetConfig config = parse.GetValue(tiny) ? NasNetConfig.Tiny() : NasNetConfig.Mobile();
             CultureInfo c = CultureInfo.InvariantCulture;
-            writer.WriteLine($"{config.Describe()} at {Preprocessing.Size}×{Preprocessing.Size}, libtorch {__version__} CPU, {get_num_threads()} threads, {Environment.ProcessorCount} logical CPUs");
+            if (parse.GetValue(threads) is { } threadCount)
+            {
+                set_num_threads(threadCount);
+            }
+
+            writer.WriteLine($"{config.Describe()} at {Preprocessing.Size}×{Preprocessing.Size}, {(parse.GetValue(nchw) ? "NCHW" : "channels-last")} tensors");
+            writer.WriteLine(RuntimeSettings.Describe());
             manual_seed(1);
             using NasNet model = NasNet.Create(config);
+            model.ChannelsLast = !parse.GetValue(nchw);
+            Dictionary<int, double> torchSharpImagesPerSecond = [];
             using SGD optimizer = optim.SGD(model.parameters(), 0.01);
             int timedSteps = Math.Max(1, parse.GetValue(steps));
             foreach (int batch in sizes)
@@ -69,9 +85,15 @@ public static class BenchTrainCommand
 
                 double mean = seconds.Skip(1).Average();
                 double cpuMean = cpuSeconds.Skip(1).Average();
+                torchSharpImagesPerSecond[batch] = batch / mean;
                 writer.WriteLine(string.Create(c,
                     $"train batch {batch,3}: {mean * 1000,9:F0} ms/step, {batch / mean,7:F2} images/s wall; {cpuMean:F1} CPU-s/step "
-                    + $"(mean of {timedSteps} steps; warm-up {seconds[0] * 1000:F0} ms)"));
+                    + $"(mean of {timedSteps} steps; warm-up {seconds[0] * 1000:F0} ms); peak RSS so far {RuntimeSettings.PeakResidentBytes() / 1e9:F2} GB"));
+            }
+
+            if (parse.GetValue(pytorch) is { } script)
+            {
+                PyTorchBaseline.Compare(writer, script, sizes, timedSteps, get_num_threads(), torchSharpImagesPerSecond, cancellationToken);
             }
 
             model.eval();

@@ -26,6 +26,9 @@ public static class PlatformCommand
                 torchSharpCompatLibrary = TorchRuntime.LoadedCompatLibrary ?? "not needed",
                 onnxRuntime = typeof(Microsoft.ML.OnnxRuntime.InferenceSession).Assembly.GetName().Version?.ToString(),
                 gradientCheck = x.grad!.sum().item<float>(),
+                ompWaitPolicy = TorchRuntime.OpenMpWaitPolicy,
+                ompWaitPolicyDefaulted = TorchRuntime.OpenMpWaitPolicyDefaulted,
+                runtime = RuntimeSettings.Describe(),
             };
             TextWriter output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
@@ -36,6 +39,7 @@ public static class PlatformCommand
             {
                 output.WriteLine($"libtorch {report.libtorch}; compat library: {report.torchSharpCompatLibrary}");
                 output.WriteLine($"ONNX Runtime {report.onnxRuntime}; gradient check {report.gradientCheck} (expected 8)");
+                output.WriteLine(report.runtime);
             }
 
             return Task.FromResult(CovidCli.Success);

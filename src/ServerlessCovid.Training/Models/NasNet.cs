@@ -43,10 +43,25 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
 
     public NasNetConfig Config { get; }
 
+    /// <summary>
+    /// Feed the convolutions NHWC-strided tensors (TorchSharp 0.107 has no channels-last API; a permute round trip
+    /// gives the strides, and oneDNN keeps them through the cells). With NCHW, the weight gradient of every 5×5 and 7×7
+    /// depthwise conv falls back to oneDNN's generic path. Changes speed only, never the numbers beyond rounding.
+    /// </summary>
+    public bool ChannelsLast { get; set; }
+
     /// <summary>Channels entering the head: the penultimate filters (1056 for NASNetMobile).</summary>
     public long FeatureChannels { get; }
 
     internal IReadOnlyList<NasNetCell> Cells => [.. _cells];
+
+    internal IEnumerable<Parameter> StemParameters => _stemConv.parameters().Concat(_stemBn.parameters());
+
+    internal Conv2d StemConv => _stemConv;
+
+    internal BatchNorm2d StemBatchNorm => _stemBn;
+
+    internal Linear Head => _classifier;
 
     /// <summary>Builds the network; seed TorchSharp (<c>torch.manual_seed</c>) first for reproducible weights.</summary>
     public static NasNet Create(NasNetConfig config)
@@ -57,10 +72,18 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => ForwardObserved(input, observe: null);
 
-    /// <summary>Forward pass that shows every cell's output to <paramref name="observe"/> (model summaries).</summary>
-    internal Tensor ForwardObserved(Tensor input, Action<string, Tensor>? observe)
+    /// <summary>
+    /// Forward pass that shows every cell's output to <paramref name="observe"/> (model summaries) and the pooled
+    /// features entering the head to <paramref name="observePooled"/> (learning probes).
+    /// </summary>
+    internal Tensor ForwardObserved(Tensor input, Action<string, Tensor>? observe, Action<Tensor>? observePooled = null)
     {
         using var scope = NewDisposeScope();
+        if (ChannelsLast)
+        {
+            input = input.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        }
+
         Tensor x = _stemBn.call(_stemConv.call(input));
         observe?.Invoke("stem", x);
 
@@ -75,6 +98,7 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
         }
 
         Tensor pooled = nn.functional.relu(x).mean([2, 3]);
+        observePooled?.Invoke(pooled);
         return _classifier.call(pooled).MoveToOuterDisposeScope();
     }
 

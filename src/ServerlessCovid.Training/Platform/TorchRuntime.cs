@@ -6,7 +6,8 @@ namespace ServerlessCovid.Training.Platform;
 /// Call <see cref="EnsureInitialized"/> before the first TorchSharp call. On machines whose libstdc++ predates
 /// GCC 13 the build patched libLibTorchSharp.so and placed a compat library beside it (see
 /// build/TorchSharp/TorchSharp.Debian12.targets); it must be loaded globally before libLibTorchSharp.so so its
-/// <c>std::ios_base_library_init()</c> and stream initialisation are there first. Elsewhere this does nothing.
+/// <c>std::ios_base_library_init()</c> and stream initialisation are there first. Elsewhere that part does nothing.
+/// It also makes libtorch's OpenMP threads sleep rather than spin while they wait (see <see cref="OpenMpWaitPolicy"/>).
 /// </summary>
 public static partial class TorchRuntime
 {
@@ -22,6 +23,18 @@ public static partial class TorchRuntime
     /// <summary>Path of the compat library that was loaded, or null when none was needed.</summary>
     public static string? LoadedCompatLibrary { get; private set; }
 
+    /// <summary>
+    /// <c>OMP_WAIT_POLICY</c> as libgomp saw it when libtorch loaded. libgomp's default spins waiting threads for a
+    /// while; on a machine shared with other work (a Functions host, a build, a second training run) that turned 2-thread
+    /// steps of 1.6 s into 55–115 s. libgomp reads the variable once, natively, when it loads, so .NET's
+    /// <see cref="Environment.SetEnvironmentVariable(string, string)"/> is too late and invisible to it: the process
+    /// environment is set here with libc's setenv before the first TorchSharp call, unless the caller chose a policy.
+    /// </summary>
+    public static string? OpenMpWaitPolicy { get; private set; }
+
+    /// <summary>True when <see cref="OpenMpWaitPolicy"/> was set by this class rather than by the environment.</summary>
+    public static bool OpenMpWaitPolicyDefaulted { get; private set; }
+
     public static void EnsureInitialized()
     {
         lock (Gate)
@@ -36,6 +49,9 @@ public static partial class TorchRuntime
             {
                 return;
             }
+
+            PreferPassiveOpenMpWait();
+            BoundMallocCaching();
 
             string? compat = FindCompatLibrary(AppContext.BaseDirectory);
             if (compat is null)
@@ -53,6 +69,51 @@ public static partial class TorchRuntime
         }
     }
 
+    private static void PreferPassiveOpenMpWait()
+    {
+        OpenMpWaitPolicy = Marshal.PtrToStringUTF8(GetEnv("OMP_WAIT_POLICY"));
+        if (OpenMpWaitPolicy is null && !IsOpenMpLoaded())
+        {
+            // Before any thread of ours could be reading the environment: nothing else has started libtorch yet.
+            if (SetEnv("OMP_WAIT_POLICY", "PASSIVE", 0) == 0)
+            {
+                OpenMpWaitPolicy = "PASSIVE";
+                OpenMpWaitPolicyDefaulted = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// glibc raises its mmap threshold each time a large block is freed (up to 32 MiB), after which libtorch's
+    /// activation-sized buffers come from the heap and stay there when freed: training's peak RSS then grows far past
+    /// what its tensors need. A fixed threshold keeps large blocks in mmap, returned to the system on free. mallopt
+    /// works at run time, unlike MALLOC_MMAP_THRESHOLD_, which glibc only reads at start-up.
+    /// </summary>
+    private static void BoundMallocCaching()
+    {
+        const int MmapThreshold = -3;
+        if (Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null)
+        {
+            MallocFixedMmapThreshold = MallOpt(MmapThreshold, 1 << 20) == 1;
+        }
+    }
+
+    /// <summary>True when this class fixed glibc's mmap threshold at 1 MiB (see <see cref="BoundMallocCaching"/>).</summary>
+    public static bool MallocFixedMmapThreshold { get; private set; }
+
+    /// <summary>libgomp already mapped means it has read its environment; a policy set now would not apply.</summary>
+    private static bool IsOpenMpLoaded()
+    {
+        try
+        {
+            return File.ReadLines("/proc/self/maps").Any(line => line.Contains("libgomp", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>The compat library next to the TorchSharp natives in <paramref name="baseDirectory"/>, if any.</summary>
     public static string? FindCompatLibrary(string baseDirectory)
     {
@@ -67,6 +128,15 @@ public static partial class TorchRuntime
 
     [LibraryImport("libc", EntryPoint = "dlopen", StringMarshalling = StringMarshalling.Utf8)]
     private static partial IntPtr DlOpen(string fileName, int flags);
+
+    [LibraryImport("libc", EntryPoint = "getenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial IntPtr GetEnv(string name);
+
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int MallOpt(int parameter, int value);
 
     [LibraryImport("libc", EntryPoint = "dlerror")]
     private static partial IntPtr DlError();

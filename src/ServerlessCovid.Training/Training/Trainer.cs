@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using ServerlessCovid.Core.Evaluation.Metrics;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Training.Models;
 using ServerlessCovid.Training.Platform;
@@ -103,13 +104,13 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
 
                 if (settings.PreciseBatchNorm)
                 {
-                    RecomputeBatchNormStatistics(model, training.Images, settings.BatchSize);
+                    RecomputeBatchNormStatistics(model, training.Images, settings.BatchSize, settings.PreciseBatchNormImages);
                 }
 
                 Metrics val = Evaluate(model, validation.Images, validation.Labels, settings.BatchSize);
                 EpochMetrics metrics = new(
                     epoch, trainMetrics.Value.Loss, trainMetrics.Value.Accuracy, trainMetrics.Value.Mse,
-                    val.Loss, val.Accuracy, val.Mse, epochClock.Elapsed.TotalSeconds);
+                    val.Loss, val.Accuracy, val.Mse, epochClock.Elapsed.TotalSeconds, val.Auc);
                 history.Add(metrics);
                 TrainingCheckpoint.Save(
                     checkpointDirectory,
@@ -145,6 +146,11 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
 
     private static DatasetSplit Split(TrainingRequest request)
     {
+        if (request.FixedSplit is { } fixedSplit)
+        {
+            return fixedSplit;
+        }
+
         if (request.Images.Count == 0)
         {
             throw new InvalidDatasetException("The training request has no images.");
@@ -171,7 +177,6 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
         long[] order = EpochOrder(data.Count, settings.Seed, epoch);
         double lossSum = 0, mseSum = 0;
         long correct = 0;
-        int totalSteps = settings.Epochs * stepsPerEpoch;
         for (int step = 0; step < stepsPerEpoch; step++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -180,7 +185,7 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
                 return null;
             }
 
-            SetLearningRate(optimizer, settings, ((epoch - 1) * stepsPerEpoch) + step, totalSteps);
+            SetLearningRate(optimizer, settings, ((epoch - 1) * stepsPerEpoch) + step, stepsPerEpoch);
             using var scope = NewDisposeScope();
             long[] batchIndices = order[(step * settings.BatchSize)..Math.Min(order.Length, (step + 1) * settings.BatchSize)];
             Tensor index = tensor(batchIndices);
@@ -238,6 +243,9 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
 
             double lossSum = 0, mseSum = 0;
             long correct = 0;
+            List<double> positiveScores = [];
+            List<bool> isPositive = [];
+            int positiveIndex = ClassNames.IndexOf(ClassNames.Positive);
             for (long start = 0; start < count; start += batchSize)
             {
                 using var scope = NewDisposeScope();
@@ -249,9 +257,12 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
                 lossSum += loss * length;
                 correct += batchCorrect;
                 mseSum += mse * length;
+                positiveScores.AddRange(nn.functional.softmax(logits, 1)[.., positiveIndex].data<float>().ToArray().Select(p => (double)p));
+                isPositive.AddRange(y.data<long>().ToArray().Select(label => label == positiveIndex));
             }
 
-            return new Metrics(lossSum / count, (double)correct / count, mseSum / count);
+            double? auc = RocCurve.Compute(ClassNames.Positive, positiveScores, isPositive).Auc;
+            return new Metrics(lossSum / count, (double)correct / count, mseSum / count, auc);
         }
         finally
         {
@@ -261,10 +272,13 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
     }
 
     /// <summary>
-    /// "Precise BN": running mean/variance become the cumulative average over the whole training set (momentum
-    /// null), so eval mode behaves like the train mode the weights were fitted in, whatever the BN momentum.
+    /// "Precise BN": running mean/variance become the cumulative average over up to <paramref name="maxImages"/>
+    /// training images (momentum null), so eval mode behaves like the train mode the weights were fitted in, whatever
+    /// the BN momentum. The images go through in a shuffled order, batched as in training: the split lists them class by
+    /// class, and one-class batches have a smaller variance than the mixed batches the weights were fitted with, which
+    /// made eval mode amplify features and tip every validation image into one class.
     /// </summary>
-    internal static void RecomputeBatchNormStatistics(NasNet model, Tensor images, int batchSize)
+    internal static void RecomputeBatchNormStatistics(NasNet model, Tensor images, int batchSize, int maxImages = int.MaxValue)
     {
         List<(BatchNorm2d Bn, double? Momentum)> saved = [.. model.modules().OfType<BatchNorm2d>().Select(bn => (bn, bn.momentum))];
         bool wasTraining = model.training;
@@ -278,11 +292,13 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
         try
         {
             using var noGrad = no_grad();
-            long count = images.shape[0];
+            long[] order = EpochOrder(images.shape[0], 0, 0);
+            long count = Math.Min(order.Length, maxImages);
             for (long start = 0; start < count; start += batchSize)
             {
                 using var scope = NewDisposeScope();
-                model.forward(images.narrow(0, start, Math.Min(batchSize, count - start)));
+                Tensor index = tensor(order[(int)start..(int)Math.Min(count, start + batchSize)]);
+                model.forward(images.index_select(0, index));
             }
         }
         finally
@@ -293,7 +309,7 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
     }
 
     /// <summary>The epoch's order depends only on the seed and the epoch number, so a resumed run sees the same batches.</summary>
-    internal static long[] EpochOrder(long count, int seed, int epoch)
+    public static long[] EpochOrder(long count, int seed, int epoch)
     {
         long[] order = [.. Enumerable.Range(0, (int)count).Select(i => (long)i)];
         new Random(unchecked((seed * 7919) + epoch)).Shuffle(order);
@@ -309,11 +325,27 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
         return (loss.item<float>(), correct, mse);
     }
 
-    private static void SetLearningRate(SGD optimizer, TrainingRequest settings, int step, int totalSteps)
+    /// <summary>
+    /// Linear warm-up over the first <see cref="TrainingRequest.WarmupEpochs"/>, then the schedule over the remaining
+    /// steps. Depends only on the step, so a resumed run continues the same curve.
+    /// </summary>
+    public static double LearningRateAt(TrainingRequest settings, int step, int stepsPerEpoch)
     {
-        double rate = settings.Schedule == LearningRateSchedule.Cosine
-            ? settings.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * step / Math.Max(1, totalSteps)))
+        int warmupSteps = settings.WarmupEpochs * stepsPerEpoch;
+        if (step < warmupSteps)
+        {
+            return settings.LearningRate * (step + 1) / warmupSteps;
+        }
+
+        int decaySteps = Math.Max(1, (settings.Epochs * stepsPerEpoch) - warmupSteps);
+        return settings.Schedule == LearningRateSchedule.Cosine
+            ? settings.LearningRate * 0.5 * (1 + Math.Cos(Math.PI * (step - warmupSteps) / decaySteps))
             : settings.LearningRate;
+    }
+
+    private static void SetLearningRate(SGD optimizer, TrainingRequest settings, int step, int stepsPerEpoch)
+    {
+        double rate = LearningRateAt(settings, step, stepsPerEpoch);
         foreach (var group in optimizer.ParamGroups)
         {
             group.LearningRate = rate;
@@ -328,7 +360,7 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
         }
     }
 
-    internal readonly record struct Metrics(double Loss, double Accuracy, double Mse);
+    internal readonly record struct Metrics(double Loss, double Accuracy, double Mse, double? Auc = null);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming from {Directory} after epoch {Epoch}")]
     private static partial void LogResuming(ILogger logger, string directory, int epoch);

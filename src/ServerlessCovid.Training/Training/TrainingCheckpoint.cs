@@ -13,7 +13,7 @@ public sealed record CheckpointState
 
     public int FormatVersion { get; init; } = CurrentFormatVersion;
 
-    /// <summary>The run's settings; <see cref="TrainingRequest.Images"/> is empty (see <see cref="Split"/>).</summary>
+    /// <summary>The run's settings; <see cref="TrainingRequest.Images"/> and <see cref="TrainingRequest.FixedSplit"/> are empty (see <see cref="Split"/>).</summary>
     public required TrainingRequest Request { get; init; }
 
     public required int EpochsCompleted { get; init; }
@@ -77,7 +77,7 @@ public static class TrainingCheckpoint
         optimizer.save_state_dict(optimizerTemp);
         CheckpointState stamped = state with
         {
-            Request = state.Request with { Images = [] },
+            Request = state.Request with { Images = [], FixedSplit = null },
             ModelSha256 = Sha256(modelTemp),
             OptimizerSha256 = Sha256(optimizerTemp),
             SavedUtc = DateTimeOffset.UtcNow,

@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessCovid.Core.Datasets.Synthetic;
+using ServerlessCovid.Core.Models;
+using ServerlessCovid.Training.Models;
+using ServerlessCovid.Training.Platform;
+using ServerlessCovid.Training.Training;
+using static TorchSharp.torch;
+
+namespace ServerlessCovid.Cli.Commands;
+
+/// <summary>
+/// <c>covid bench learn</c>: does a recipe learn? Trains on a seeded synthetic set (or a labelled folder) and prints
+/// the per-epoch table with validation AUC, the first epoch reaching the <c>learn</c> preset's target, time and peak
+/// memory. <c>--probe-sizes</c> instead compares one step's activations and gradients at several input sizes from
+/// the same initial weights. A benchmark, not a test: it takes minutes to hours and asserts nothing.
+/// </summary>
+public static class BenchLearnCommand
+{
+    /// <summary>What the issue asks of the retraining default on 600 synthetic images at 256 px within 15 epochs.</summary>
+    public const double TargetAccuracy = 0.90;
+
+    public const double TargetAuc = 0.95;
+
+    public static Command Create()
+    {
+        Option<DirectoryInfo?> data = new("--data") { Description = "Labelled folder (covid/, normal/); default: a synthetic set generated into --work." };
+        Option<DirectoryInfo> work = new("--work") { Description = "Scratch folder (synthetic sets are cached here).", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine("artifacts", "bench-learn")) };
+        Option<int> count = new("--count") { Description = "Synthetic images to generate.", DefaultValueFactory = _ => 600 };
+        Option<int> dataSeed = new("--data-seed") { Description = "Seed of the synthetic set.", DefaultValueFactory = _ => 7 };
+        Option<int> generatedSize = new("--generated-size") { Description = "Nominal size of the generated images.", DefaultValueFactory = _ => 256 };
+        Option<string> preset = new("--preset") { Description = "Recipe to start from.", DefaultValueFactory = _ => TrainingPresets.Learn };
+        preset.AcceptOnlyFromAmong([.. TrainingPresets.Names]);
+        Option<int?> epochs = new("--epochs") { Description = "Epochs (default: the preset's)." };
+        Option<int?> batchSize = new("--batch-size") { Description = "Batch size." };
+        Option<double?> learningRate = new("--lr") { Description = "Peak SGD learning rate." };
+        Option<double?> momentum = new("--momentum") { Description = "SGD momentum." };
+        Option<double?> batchNormMomentum = new("--bn-momentum") { Description = "BN momentum, PyTorch convention (weight of the new batch)." };
+        Option<int?> warmupEpochs = new("--warmup-epochs") { Description = "Linear learning-rate warm-up epochs." };
+        Option<int> imageSize = new("--image-size") { Description = "Input size trained at.", DefaultValueFactory = _ => Preprocessing.Size };
+        Option<int> seed = new("--seed") { Description = "Seed of weights, split and shuffling.", DefaultValueFactory = _ => 42 };
+        Option<string?> probeSizes = new("--probe-sizes") { Description = "Compare one training step at these input sizes (e.g. 128,256) from the same weights instead of training." };
+        Option<int> probeSteps = new("--probe-steps") { Description = "With --probe-sizes: also train this many steps at each size and print the loss.", DefaultValueFactory = _ => 0 };
+        Option<bool> warmStart = new("--warm-start") { Description = "Compare retraining from the champion's weights with retraining from scratch (three runs)." };
+        Command command = new("learn", "Benchmark whether and how fast a training recipe learns (per-epoch table, validation AUC, peak memory).")
+        {
+            data, work, count, dataSeed, generatedSize, preset, epochs, batchSize, learningRate, momentum, batchNormMomentum,
+            warmupEpochs, imageSize, seed, probeSizes, probeSteps, warmStart,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            TextWriter writer = parse.InvocationConfiguration.Output;
+            TorchRuntime.EnsureInitialized();
+            string dataDirectory = parse.GetValue(data)?.FullName
+                ?? EnsureSynthetic(parse.GetValue(work)!.FullName, parse.GetValue(count), parse.GetValue(dataSeed), parse.GetValue(generatedSize), writer, cancellationToken);
+            TrainingRequest defaults = TrainingPresets.Get(parse.GetValue(preset)!);
+            TrainingRequest request = defaults with
+            {
+                Epochs = parse.GetValue(epochs) ?? defaults.Epochs,
+                BatchSize = parse.GetValue(batchSize) ?? defaults.BatchSize,
+                LearningRate = parse.GetValue(learningRate) ?? defaults.LearningRate,
+                Momentum = parse.GetValue(momentum) ?? defaults.Momentum,
+                BatchNormMomentum = parse.GetValue(batchNormMomentum) ?? defaults.BatchNormMomentum,
+                WarmupEpochs = parse.GetValue(warmupEpochs) ?? defaults.WarmupEpochs,
+                ImageSize = parse.GetValue(imageSize),
+                Seed = parse.GetValue(seed),
+                Images = ImageFolderDataset.Load(dataDirectory),
+            };
+            request.Validate();
+            writer.WriteLine(Disclaimers.ResearchOnly);
+            writer.WriteLine(RuntimeSettings.Describe());
+            writer.WriteLine(Describe(request, dataDirectory));
+            if (parse.GetValue(probeSizes) is { } sizes)
+            {
+                LearningProbeReport.Print(writer, request, ParseSizes(sizes), parse.GetValue(probeSteps), cancellationToken);
+                return CovidCli.Success;
+            }
+
+            string runDirectory = Path.Combine(parse.GetValue(work)!.FullName, "runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+            if (parse.GetValue(warmStart))
+            {
+                return CovidCli.Failure;
+            }
+
+            Trainer trainer = new(new XrayPreprocessorImageLoader(), NullLogger<Trainer>.Instance);
+            writer.WriteLine("epoch  train loss  train acc  val loss  val acc  val AUC  seconds");
+            using TrainingOutcome outcome = await trainer.TrainAsync(
+                request, runDirectory, progress: new EpochRowPrinter(writer), cancellationToken: cancellationToken).ConfigureAwait(false);
+            PrintSummary(writer, outcome);
+            return CovidCli.Success;
+        });
+        return command;
+    }
+
+    internal static string Describe(TrainingRequest r, string dataDirectory) => string.Create(CultureInfo.InvariantCulture,
+        $"Recipe {r.Preset}: {r.Architecture.Describe()} at {r.ImageSize}×{r.ImageSize}, {r.Epochs} epochs, batch {r.BatchSize}, "
+        + $"SGD lr {r.LearningRate} momentum {r.Momentum}{(r.Nesterov ? " Nesterov" : string.Empty)}, weight decay {r.WeightDecay}, "
+        + $"{r.Schedule} schedule, warm-up {r.WarmupEpochs} epoch(s), BN momentum {r.BatchNormMomentum}, seed {r.Seed}; "
+        + $"{r.Images.Count} images from {dataDirectory}, {1 - r.ValidationFraction:P0}/{r.ValidationFraction:P0} stratified.");
+
+    private static void PrintSummary(TextWriter writer, TrainingOutcome outcome)
+    {
+        EpochMetrics last = outcome.History[^1];
+        EpochMetrics? reached = outcome.History.FirstOrDefault(m => m.ValidationAccuracy >= TargetAccuracy && m.ValidationAuc >= TargetAuc);
+        writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Final (epoch {last.Epoch}): validation accuracy {last.ValidationAccuracy:F3}, AUC {last.ValidationAuc:F3} on {outcome.Split.Validation.Count} images; "
+            + $"train accuracy {last.TrainAccuracy:F3}; {outcome.TrainingSeconds / 60:F1} min; peak RSS {RuntimeSettings.PeakResidentBytes() / 1e9:F2} GB."));
+        writer.WriteLine(reached is null
+            ? string.Create(CultureInfo.InvariantCulture, $"Target (accuracy ≥ {TargetAccuracy:F2} and AUC ≥ {TargetAuc:F2}): not reached.")
+            : string.Create(CultureInfo.InvariantCulture, $"Target (accuracy ≥ {TargetAccuracy:F2} and AUC ≥ {TargetAuc:F2}): reached at epoch {reached.Epoch}."));
+    }
+
+    private static string EnsureSynthetic(string work, int count, int seed, int size, TextWriter writer, CancellationToken cancellationToken)
+    {
+        string directory = Path.Combine(work, string.Create(CultureInfo.InvariantCulture, $"synthetic-{count}-seed{seed}-{size}px"));
+        if (!File.Exists(Path.Combine(directory, ImageFolderDataset.ManifestFileName)))
+        {
+            SyntheticDatasetResult result = SyntheticXrayGenerator.WriteDataset(directory, count, seed, size, cancellationToken);
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Generated {result.Entries.Count} synthetic images in {result.Elapsed.TotalSeconds:F1} s."));
+        }
+
+        return directory;
+    }
+
+    private static int[] ParseSizes(string text) =>
+        [.. text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s => int.Parse(s, CultureInfo.InvariantCulture))];
+
+    /// <summary>One table row per finished epoch.</summary>
+    private sealed class EpochRowPrinter(TextWriter writer) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.Metrics is { } m)
+            {
+                writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{m.Epoch,5}  {m.TrainLoss,10:F4}  {m.TrainAccuracy,9:F3}  {m.ValidationLoss,8:F4}  {m.ValidationAccuracy,7:F3}  {m.ValidationAuc,7:F3}  {m.Seconds,7:F1}"));
+            }
+        }
+    }
+}
