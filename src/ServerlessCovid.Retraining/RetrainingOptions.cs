@@ -55,6 +55,34 @@ public sealed class RetrainingOptions
     [Range(0.0, 1.0)]
     public double MinimumImprovement { get; set; } = 0.01;
 
+    /// <summary>
+    /// Publish floor: a challenger (or first model) needs at least this many validation images of every class. Below
+    /// 20 a single image moves sensitivity or specificity by more than 5 points and the 95% intervals span about
+    /// ±0.2, so the comparison measures noise. A split that falls short is rejected before training starts.
+    /// </summary>
+    [Range(1, 1_000_000)]
+    public int MinValidationImagesPerClass { get; set; } = 20;
+
+    /// <summary>
+    /// Publish floor: the least sensitivity a challenger may have at its own operating threshold. With
+    /// <see cref="MinSpecificity"/>, 0.5 rules out degenerate operating points: a model that separates nothing buys
+    /// any sensitivity with the same loss of specificity (a threshold near 0 gives 1 and 0), so it cannot reach 0.5
+    /// on both sides except at chance, which the AUC floor rules out. It claims no clinical usefulness: the threshold
+    /// selector aims at sensitivity 0.95, so a model that learned clears it with room.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double MinSensitivity { get; set; } = 0.5;
+
+    /// <summary>Publish floor: the least specificity at the challenger's own threshold (0.5: see <see cref="MinSensitivity"/>).</summary>
+    [Range(0.0, 1.0)]
+    public double MinSpecificity { get; set; } = 0.5;
+
+    /// <summary>
+    /// Start training from the champion's weights when its package carries them and its architecture is the preset's,
+    /// instead of from random weights; the run record says which it did and why.
+    /// </summary>
+    public bool WarmStart { get; set; } = true;
+
     /// <summary>Attempts per activity (1 = no retry) for transient failures.</summary>
     [Range(1, 20)]
     public int MaxAttempts { get; set; } = 4;

@@ -40,6 +40,7 @@ public static class RetrainingServiceCollectionExtensions
         // Activities are resolved by the Functions wrappers (and by the in-process host) from the container.
         services.TryAddTransient<SnapshotDatasetActivity>();
         services.TryAddTransient<SplitDatasetActivity>();
+        services.TryAddTransient<ResolveInitialWeightsActivity>();
         services.TryAddTransient<TrainChunkActivity>();
         services.TryAddTransient<ExportChallengerActivity>();
         services.TryAddTransient<EvaluateChallengerActivity>();

@@ -11,6 +11,7 @@ namespace ServerlessCovid.Retraining;
 /// Everything a run keeps in the retraining container, and its local scratch copy. Activities may run on different
 /// machines (or after a restart), so blob storage is the truth and local folders are only caches:
 /// <c>datasets/{id}/snapshot.json</c>, <c>datasets/{id}/manifest.json</c> (with split),
+/// <c>runs/{runId}/initial-weights/</c> (the run's pinned copy of the champion's weights, for a warm start),
 /// <c>runs/{runId}/checkpoints/</c>, <c>runs/{runId}/candidate/</c> (package), <c>runs/{runId}/report/</c>,
 /// <c>runs/{runId}/champion-report/</c>.
 /// </summary>
@@ -24,6 +25,8 @@ public sealed class RetrainingWorkspace(BlobServiceClient blobs, IOptions<Storag
     public static string SnapshotBlob(string datasetId) => $"datasets/{datasetId}/snapshot.json";
 
     public static string SplitManifestBlob(string datasetId) => $"datasets/{datasetId}/manifest.json";
+
+    public static string InitialWeightsPrefix(string runId) => $"runs/{runId}/initial-weights/";
 
     public static string CheckpointPrefix(string runId) => $"runs/{runId}/checkpoints/";
 
@@ -132,11 +135,10 @@ public sealed class RetrainingWorkspace(BlobServiceClient blobs, IOptions<Storag
         }
     }
 
-    public async Task UploadTextAsync(string blobName, string content, CancellationToken cancellationToken)
+    public async Task UploadBlobAsync(string blobName, BinaryData content, CancellationToken cancellationToken)
     {
         await _container.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        await _container.GetBlobClient(blobName).UploadAsync(BinaryData.FromString(content), overwrite: true, cancellationToken)
-            .ConfigureAwait(false);
+        await _container.GetBlobClient(blobName).UploadAsync(content, overwrite: true, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A fresh local folder (an earlier attempt's leftovers must not mix with this attempt's files).</summary>

@@ -28,6 +28,10 @@ public sealed class RetrainingOptionsTests
         Assert.Equal(0.3, options.ValidationFraction);
         Assert.Equal(PrimaryMetric.PositiveClassAuc, options.PrimaryMetric);
         Assert.Equal(0.01, options.MinimumImprovement);
+        Assert.Equal(20, options.MinValidationImagesPerClass);
+        Assert.Equal(0.5, options.MinSensitivity);
+        Assert.Equal(0.5, options.MinSpecificity);
+        Assert.True(options.WarmStart);
     }
 
     [Theory]
@@ -36,6 +40,9 @@ public sealed class RetrainingOptionsTests
     [InlineData("Retraining:MinImagesPerClass", "1")]
     [InlineData("Retraining:EpochsPerChunk", "0")]
     [InlineData("Retraining:MinimumImprovement", "2")]
+    [InlineData("Retraining:MinValidationImagesPerClass", "0")]
+    [InlineData("Retraining:MinSensitivity", "1.5")]
+    [InlineData("Retraining:MinSpecificity", "-0.1")]
     public void Options_InvalidSetting_FailValidationNamingTheSetting(string key, string value)
     {
         IOptions<RetrainingOptions> options = Build(new() { [key] = value });
@@ -51,6 +58,7 @@ public sealed class RetrainingOptionsTests
         {
             Preset = "tiny", Epochs = 4, EpochsPerChunk = 3, MinImagesPerClass = 9, ValidationFraction = 0.25, Seed = 5,
             PrimaryMetric = PrimaryMetric.Accuracy, MinimumImprovement = 0.02, MaxAttempts = 2, FirstRetrySeconds = 7,
+            MinValidationImagesPerClass = 30, MinSensitivity = 0.6, MinSpecificity = 0.7, WarmStart = false,
         };
 
         RetrainingSettings settings = RetrainingSettings.From(options);
@@ -60,6 +68,7 @@ public sealed class RetrainingOptionsTests
             {
                 Preset = "tiny", Epochs = 4, EpochsPerChunk = 3, MinImagesPerClass = 9, ValidationFraction = 0.25, Seed = 5,
                 PrimaryMetric = PrimaryMetric.Accuracy, MinimumImprovement = 0.02, MaxAttempts = 2, FirstRetrySeconds = 7,
+                MinValidationImagesPerClass = 30, MinSensitivity = 0.6, MinSpecificity = 0.7, WarmStart = false,
             },
             settings);
     }

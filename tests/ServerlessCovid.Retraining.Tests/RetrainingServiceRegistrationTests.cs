@@ -32,7 +32,8 @@ public sealed class RetrainingServiceRegistrationTests
         Assert.NotNull(provider.GetRequiredService<RetrainingStarter>());
         foreach (Type activity in new[]
         {
-            typeof(SnapshotDatasetActivity), typeof(SplitDatasetActivity), typeof(TrainChunkActivity), typeof(ExportChallengerActivity),
+            typeof(SnapshotDatasetActivity), typeof(SplitDatasetActivity), typeof(ResolveInitialWeightsActivity), typeof(TrainChunkActivity),
+            typeof(ExportChallengerActivity),
             typeof(EvaluateChallengerActivity), typeof(ScoreChampionActivity), typeof(PublishChallengerActivity), typeof(RecordRunActivity),
         })
         {

@@ -94,7 +94,9 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
             r => $"{r.Outcome?.Status}: {r.Outcome?.Reason}").ConfigureAwait(false);
         IModelRegistry registry = services.GetRequiredService<IModelRegistry>();
         CurrentModelPointer current = await registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false)
-            ?? throw new CliFailureException("The retraining run finished but no model is published.");
+            ?? throw new CliFailureException(
+                $"The retraining run ended {run.Outcome?.Status}: {run.Outcome?.Reason?.TrimEnd('.')}. No model is published, so there is "
+                + "nothing to triage the held-out x-rays with.");
 
         SyntheticDatasetResult heldOut = await clock.TimeAsync(
             "generate held-out x-rays",
@@ -183,6 +185,7 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
             MinImagesPerClass = Math.Min(20, settings.Images / 2),
             Seed = settings.Seed,
             FirstRetrySeconds = 5,
+            PublishFloorWaiver = settings.PublishFloorWaiver,
         };
         InProcessRetrainingRun run = await CliProgress.RunAsync(context, "Retraining", settings.Epochs ?? 10, progress =>
             RetrainingHost.RunInProcessAsync(

@@ -33,6 +33,12 @@ public sealed record DemoSettings
     /// <summary>Null: start an embedded Azurite for the run and stop it afterwards.</summary>
     public string? StorageConnection { get; init; }
 
+    /// <summary>
+    /// Why this demo's run may publish a model below the retraining publish floor, or null to apply the floor as a
+    /// scheduled run would. Recorded in the run's settings and its publish reason.
+    /// </summary>
+    public string? PublishFloorWaiver { get; init; }
+
     /// <summary>Seed of the held-out set: a different seed gives different synthetic patients.</summary>
     public int HeldOutSeed => unchecked(Seed + 1_000_003);
 
@@ -55,5 +61,8 @@ public sealed record DemoSettings
         Epochs = 2,
         ImageSize = 128,
         OutputDirectory = outputDirectory,
+
+        // 12 validation images and two epochs of the tiny network cannot pass the floor, and are not meant to.
+        PublishFloorWaiver = "covid demo --quick proves the wiring, not learning",
     };
 }

@@ -63,6 +63,10 @@ public sealed record EvaluationMetrics
         RocCurve? positive = Roc.Curves.Classes.FirstOrDefault(curve => curve.Name == Model.PositiveClass);
         double auc = positive?.Auc ?? throw new EvaluationInputException(
             positive?.UnavailableReason ?? $"Positive class '{Model.PositiveClass}' is not one of the evaluated classes.");
+
+        // The bootstrap's intervals are in the same order as the ROC curves they resample.
+        int index = Roc.Curves.Classes.ToList().IndexOf(positive);
+        ConfidenceInterval? interval = index < Roc.AucIntervals.Classes.Count ? Roc.AucIntervals.Classes[index] : null;
         return new ModelEvaluationSummary
         {
             Accuracy = Accuracy.Value,
@@ -71,6 +75,9 @@ public sealed record EvaluationMetrics
             SpecificityAtThreshold = OperatingPoint.Specificity.Value,
             Loss = Loss.CategoricalCrossEntropy,
             Samples = Samples,
+            PositiveClassAucLowerBound = interval?.Lower,
+            PositiveClassAucUpperBound = interval?.Upper,
+            SamplesPerClass = ClassificationReport.Classes.ToDictionary(c => c.ClassName, c => c.Support, StringComparer.Ordinal),
         };
     }
 }

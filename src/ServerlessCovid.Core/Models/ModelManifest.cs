@@ -13,6 +13,9 @@ public sealed record ModelManifest
 
     public const string OnnxFileName = "model.onnx";
 
+    /// <summary>Default name of the training weights beside <see cref="OnnxFileName"/> (see <see cref="Weights"/>).</summary>
+    public const string WeightsFileName = "weights.pt";
+
     public required string Version { get; init; }
 
     public required DateTimeOffset CreatedUtc { get; init; }
@@ -46,6 +49,12 @@ public sealed record ModelManifest
     public ModelEvaluationSummary? Evaluation { get; init; }
 
     public ParitySummary? Parity { get; init; }
+
+    /// <summary>
+    /// The training framework's weights of this model, so retraining can continue from it (warm start). Null in
+    /// packages published before packages carried weights; those still load and serve, since serving needs only ONNX.
+    /// </summary>
+    public ModelWeightsInfo? Weights { get; init; }
 
     /// <summary>Always present so nobody mistakes a package for a medical device.</summary>
     public string Disclaimer { get; init; } = Disclaimers.ResearchOnly;
@@ -100,6 +109,35 @@ public sealed record ModelEvaluationSummary
     public double Loss { get; init; }
 
     public int Samples { get; init; }
+
+    /// <summary>Lower end of the positive-class AUC's 95% stratified bootstrap interval; null when not computed.</summary>
+    public double? PositiveClassAucLowerBound { get; init; }
+
+    /// <summary>Upper end of the same interval.</summary>
+    public double? PositiveClassAucUpperBound { get; init; }
+
+    /// <summary>Evaluated images per true class; null when not recorded.</summary>
+    public IReadOnlyDictionary<string, int>? SamplesPerClass { get; init; }
+}
+
+/// <summary>
+/// The training weights a package carries beside its ONNX graph. Core treats them as opaque bytes checked against
+/// <see cref="Sha256"/>: only the trainer understands <see cref="Format"/> and <see cref="Architecture"/>, which is
+/// how an inference-only deployment stays free of the training framework.
+/// </summary>
+public sealed record ModelWeightsInfo
+{
+    /// <summary>File name inside the package (a bare name, never a path).</summary>
+    public string FileName { get; init; } = ModelManifest.WeightsFileName;
+
+    /// <summary>Lower-case hex SHA-256 of the weights file; loading the weights refuses a file that does not match.</summary>
+    public required string Sha256 { get; init; }
+
+    /// <summary>How the bytes are encoded, e.g. <c>torchsharp-state-dict</c>.</summary>
+    public required string Format { get; init; }
+
+    /// <summary>The architecture configuration the weights belong to, as the trainer wrote it (a JSON object).</summary>
+    public required JsonElement Architecture { get; init; }
 }
 
 /// <summary>ONNX Runtime vs TorchSharp agreement measured after export.</summary>

@@ -68,6 +68,22 @@ public sealed partial class BlobModelRegistry : IModelRegistry
         return package;
     }
 
+    public async Task<byte[]> LoadWeightsAsync(string version, CancellationToken cancellationToken = default)
+    {
+        ModelManifest manifest = await TryReadManifestAsync(version, cancellationToken).ConfigureAwait(false)
+            ?? throw new ModelVersionNotFoundException($"Model {version} is not published in container '{_container.Name}'.");
+        if (manifest.Weights is not { } info)
+        {
+            throw new InvalidModelWeightsException($"Model {version} was published without weights.");
+        }
+
+        BinaryData content = await DownloadArtifactAsync(version, info.FileName, cancellationToken).ConfigureAwait(false)
+            ?? throw new InvalidModelWeightsException($"Model {version} names {info.FileName}, but the blob is missing.");
+        byte[] weights = content.ToArray();
+        ModelPackage.VerifyWeights(manifest, weights);
+        return weights;
+    }
+
     public async Task<IReadOnlyList<ModelManifest>> ListAsync(CancellationToken cancellationToken = default)
     {
         List<ModelManifest> manifests = [];
@@ -193,12 +209,19 @@ public sealed partial class BlobModelRegistry : IModelRegistry
 
         await UploadAsync($"{version}/{ModelManifest.OnnxFileName}", new BinaryData(package.Onnx), null, cancellationToken)
             .ConfigureAwait(false);
+        if (package.Manifest.Weights is { } weightsInfo)
+        {
+            ReadOnlyMemory<byte> weights = package.Weights ?? throw new InvalidOperationException(
+                $"Model {version} was loaded without its weights; publishing it would name a missing file.");
+            await UploadAsync($"{version}/{weightsInfo.FileName}", new BinaryData(weights), null, cancellationToken).ConfigureAwait(false);
+        }
+
         if (artifactsDirectory is not null)
         {
             foreach (string file in Directory.EnumerateFiles(artifactsDirectory, "*", SearchOption.AllDirectories))
             {
                 string relative = Path.GetRelativePath(artifactsDirectory, file).Replace('\\', '/');
-                if (relative is ModelManifest.FileName or ModelManifest.OnnxFileName)
+                if (relative is ModelManifest.FileName or ModelManifest.OnnxFileName || relative == package.Manifest.Weights?.FileName)
                 {
                     continue;
                 }

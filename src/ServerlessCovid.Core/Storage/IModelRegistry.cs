@@ -3,7 +3,8 @@ using ServerlessCovid.Core.Models;
 namespace ServerlessCovid.Core.Storage;
 
 /// <summary>
-/// The published models in blob storage: <c>models/{version}/</c> holds <c>model.onnx</c>, <c>manifest.json</c>,
+/// The published models in blob storage: <c>models/{version}/</c> holds <c>model.onnx</c>, <c>manifest.json</c>, the
+/// training weights (<c>weights.pt</c>, in packages that carry them),
 /// <c>report.html</c>, <c>metrics.json</c>, figures and the dataset manifest; <c>models/current.json</c> names the
 /// version being served and is only ever switched with an ETag-conditional write.
 /// </summary>
@@ -12,8 +13,16 @@ public interface IModelRegistry
     /// <summary>The pointer to the served version, or null when nothing is published yet.</summary>
     Task<CurrentModelPointer?> GetCurrentAsync(CancellationToken cancellationToken = default);
 
-    /// <summary>Downloads and verifies a published package.</summary>
+    /// <summary>Downloads and verifies a published package (ONNX and manifest: what serving needs, without the weights).</summary>
     Task<ModelPackage> LoadPackageAsync(string version, CancellationToken cancellationToken = default);
+
+    /// <summary>The manifest of a published version, or null when it was never (completely) published.</summary>
+    Task<ModelManifest?> TryReadManifestAsync(string version, CancellationToken cancellationToken = default);
+
+    /// <summary>Downloads the training weights of a published version, verified against its manifest.</summary>
+    /// <exception cref="ModelVersionNotFoundException">The version is not published.</exception>
+    /// <exception cref="InvalidModelWeightsException">The version carries no weights, or they are missing or corrupt.</exception>
+    Task<byte[]> LoadWeightsAsync(string version, CancellationToken cancellationToken = default);
 
     /// <summary>Manifests of every published version, newest first.</summary>
     Task<IReadOnlyList<ModelManifest>> ListAsync(CancellationToken cancellationToken = default);

@@ -12,6 +12,7 @@ namespace ServerlessCovid.Functions.Retraining;
 public sealed class RetrainingActivities(
     SnapshotDatasetActivity snapshot,
     SplitDatasetActivity split,
+    ResolveInitialWeightsActivity initialWeights,
     TrainChunkActivity train,
     ExportChallengerActivity export,
     EvaluateChallengerActivity evaluate,
@@ -26,6 +27,10 @@ public sealed class RetrainingActivities(
     [Function(nameof(SplitDatasetActivity))]
     public Task<SplitResult> SplitAsync([ActivityTrigger] SplitInput input, FunctionContext context) =>
         split.ExecuteAsync(input, Token(context));
+
+    [Function(nameof(ResolveInitialWeightsActivity))]
+    public Task<InitialWeightsChoice> ResolveInitialWeightsAsync([ActivityTrigger] InitialWeightsInput input, FunctionContext context) =>
+        initialWeights.ExecuteAsync(input, Token(context));
 
     [Function(nameof(TrainChunkActivity))]
     public Task<TrainChunkResult> TrainAsync([ActivityTrigger] TrainChunkInput input, FunctionContext context) =>

@@ -44,9 +44,12 @@ public sealed class EvaluateChallengerActivity(
                     SpecificityAtThreshold = evaluation.SpecificityAtThreshold,
                     Loss = evaluation.Loss,
                     Samples = evaluation.Samples,
+                    PositiveClassAucLowerBound = evaluation.PositiveClassAucLowerBound,
+                    SamplesPerClass = evaluation.SamplesPerClass,
                 },
             },
-            package.Onnx.ToArray());
+            package.Onnx.ToArray(),
+            package.Weights?.ToArray());
         stamped.SaveToDirectory(candidate);
         await workspace.UploadDirectoryAsync(candidate, RetrainingWorkspace.CandidatePrefix(input.RunId), cancellationToken).ConfigureAwait(false);
         await workspace.UploadDirectoryAsync(report, RetrainingWorkspace.ReportPrefix(input.RunId), cancellationToken).ConfigureAwait(false);
@@ -61,5 +64,7 @@ public sealed class EvaluateChallengerActivity(
         evaluation.Accuracy,
         evaluation.OperatingThreshold,
         evaluation.Samples,
-        reportPrefix);
+        reportPrefix,
+        evaluation.PositiveClassAucLowerBound,
+        evaluation.SamplesPerClass);
 }

@@ -54,7 +54,10 @@ public sealed class SplitDatasetActivity(RetrainingWorkspace workspace) : Retrai
             input.Dataset with { ManifestBlob = blob },
             manifest.Split!.TrainingImages,
             manifest.Split.ValidationImages,
-            manifest.Split.GroupedByPatient);
+            manifest.Split.GroupedByPatient,
+            manifest.Items.Where(i => i.Subset == DatasetSubset.Validation)
+                .GroupBy(i => i.Label, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
     }
 
     /// <summary>AUC and sensitivity are undefined on a side without both classes: say which class to label more of.</summary>

@@ -38,7 +38,10 @@ public sealed partial class TrainChunkActivity(
         }
 
         ChallengerTrainingJob job = new(
-            dataset, checkpoints, input.Settings.Preset, total, input.TargetEpoch, input.Settings.Seed, input.Settings.LearningRate);
+            dataset, checkpoints, input.Settings.Preset, total, input.TargetEpoch, input.Settings.Seed, input.Settings.LearningRate)
+        {
+            InitialWeights = resumedAfter == 0 ? await DownloadInitialWeightsAsync(input, cancellationToken).ConfigureAwait(false) : null,
+        };
         IReadOnlyList<EpochMetrics> history = await trainer.TrainAsync(
             job,
             async (epoch, ct) =>
@@ -48,6 +51,19 @@ public sealed partial class TrainChunkActivity(
             },
             cancellationToken).ConfigureAwait(false);
         return new TrainChunkResult(resumedAfter, trainer.LastCompletedEpoch(checkpoints), total, history, stopwatch.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>The run's pinned copy of the champion's weights (see <see cref="ResolveInitialWeightsActivity"/>); null: random.</summary>
+    private async Task<ChallengerInitialWeights?> DownloadInitialWeightsAsync(TrainChunkInput input, CancellationToken cancellationToken)
+    {
+        if (input.InitialWeights is not { WeightsBlob: not null, Sha256: { } sha256 } choice)
+        {
+            return null;
+        }
+
+        string directory = RetrainingWorkspace.ResetDirectory(workspace.LocalRunDirectory(input.RunId, "initial-weights"));
+        await workspace.DownloadPrefixAsync(RetrainingWorkspace.InitialWeightsPrefix(input.RunId), directory, cancellationToken).ConfigureAwait(false);
+        return new ChallengerInitialWeights(Path.Combine(directory, ModelManifest.WeightsFileName), sha256, choice.Description);
     }
 
     [LoggerMessage(Level = LogLevel.Information,

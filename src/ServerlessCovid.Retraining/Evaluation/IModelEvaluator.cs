@@ -2,7 +2,10 @@ using ServerlessCovid.Core.Models;
 
 namespace ServerlessCovid.Retraining.Evaluation;
 
-/// <summary>Metrics of one package on one labelled set, plus the threshold it was scored at.</summary>
+/// <summary>
+/// Metrics of one package on one labelled set, plus the threshold it was scored at. <see cref="PositiveClassAucLowerBound"/>
+/// is the lower end of the AUC's 95% stratified bootstrap interval (null when undefined).
+/// </summary>
 public sealed record ModelEvaluation(
     double PositiveClassAuc,
     double SensitivityAtThreshold,
@@ -11,7 +14,9 @@ public sealed record ModelEvaluation(
     double Loss,
     int Samples,
     double OperatingThreshold,
-    string ThresholdMethod);
+    string ThresholdMethod,
+    double? PositiveClassAucLowerBound,
+    IReadOnlyDictionary<string, int> SamplesPerClass);
 
 /// <summary>
 /// Scores a model package on a dataset's validation split with ONNX Runtime (the artifact that would be served, not

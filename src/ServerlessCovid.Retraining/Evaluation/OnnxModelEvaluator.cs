@@ -71,7 +71,9 @@ public sealed partial class OnnxModelEvaluator(
             summary.Loss,
             summary.Samples,
             threshold,
-            method);
+            method,
+            summary.PositiveClassAucLowerBound,
+            summary.SamplesPerClass ?? new Dictionary<string, int>());
     }
 
     /// <summary>Scores through serving's own classifier (preprocessing, signature checks, batching), in a private instance.</summary>

@@ -60,6 +60,7 @@ public sealed class RetrainingHost : IAsyncDisposable
         registry.AddOrchestrator<RetrainingOrchestrator>();
         registry.AddActivity<SnapshotDatasetActivity>();
         registry.AddActivity<SplitDatasetActivity>();
+        registry.AddActivity<ResolveInitialWeightsActivity>();
         registry.AddActivity<TrainChunkActivity>();
         registry.AddActivity<ExportChallengerActivity>();
         registry.AddActivity<EvaluateChallengerActivity>();

@@ -8,18 +8,32 @@ public sealed record ChallengerDecision(bool Publish, string Reason);
 public static class ChallengerComparison
 {
     /// <summary>
-    /// Publishes when there is no champion, or when the challenger beats the champion's primary metric by at least
-    /// <paramref name="minimumImprovement"/>; when the primary metric is within the margin either way, the secondary
-    /// metric must be strictly better and the primary must not be worse, so noise alone never replaces a model.
+    /// First the <see cref="PublishFloor"/>, which every model must pass, the first one included. Then publishes when
+    /// there is no champion, or when the challenger beats the champion's primary metric by at least
+    /// <see cref="RetrainingSettings.MinimumImprovement"/>; when the primary metric is within the margin either way,
+    /// the secondary metric must be strictly better and the primary must not be worse, so noise alone never replaces
+    /// a model.
     /// </summary>
-    public static ChallengerDecision Decide(ModelScore challenger, ModelScore? champion, PrimaryMetric metric, double minimumImprovement)
+    public static ChallengerDecision Decide(ModelScore challenger, ModelScore? champion, RetrainingSettings settings)
     {
         ArgumentNullException.ThrowIfNull(challenger);
-        if (champion is null)
+        ArgumentNullException.ThrowIfNull(settings);
+        IReadOnlyList<string> belowFloor = PublishFloor.Check(challenger, settings);
+        if (belowFloor.Count > 0)
         {
-            return new ChallengerDecision(true, "No champion is published yet; the first valid model becomes current.");
+            return new ChallengerDecision(
+                false,
+                $"Challenger {challenger.Version} is below the publish floor: {string.Join("; ", belowFloor)}.");
         }
 
+        string waived = settings.PublishFloorWaiver is { } waiver ? $"Publish floor waived ({waiver}). " : string.Empty;
+        if (champion is null)
+        {
+            return new ChallengerDecision(true, waived + "No champion is published yet; the first valid model becomes current.");
+        }
+
+        PrimaryMetric metric = settings.PrimaryMetric;
+        double minimumImprovement = settings.MinimumImprovement;
         (string primaryName, double challengerPrimary, double championPrimary) = Primary(metric, challenger, champion);
         (string secondaryName, double challengerSecondary, double championSecondary) = Secondary(metric, challenger, champion);
         double gain = challengerPrimary - championPrimary;
@@ -30,12 +44,12 @@ public static class ChallengerComparison
 
         if (gain >= minimumImprovement)
         {
-            return new ChallengerDecision(true, "Challenger is better. " + summary);
+            return new ChallengerDecision(true, waived + "Challenger is better. " + summary);
         }
 
         if (gain >= 0 && gain < minimumImprovement && challengerSecondary > championSecondary + minimumImprovement)
         {
-            return new ChallengerDecision(true, $"Challenger ties on {primaryName} and is better on {secondaryName}. " + summary);
+            return new ChallengerDecision(true, waived + $"Challenger ties on {primaryName} and is better on {secondaryName}. " + summary);
         }
 
         return new ChallengerDecision(false, "Challenger is not better than the champion by the required margin. " + summary);

@@ -28,8 +28,23 @@ public sealed record RetrainingSettings
 
     public double FirstRetrySeconds { get; init; } = 30;
 
+    public int MinValidationImagesPerClass { get; init; } = 20;
+
+    public double MinSensitivity { get; init; } = 0.5;
+
+    public double MinSpecificity { get; init; } = 0.5;
+
+    public bool WarmStart { get; init; } = true;
+
     /// <summary>Optional learning-rate override (experiments, and tests that need a deliberately worse challenger).</summary>
     public double? LearningRate { get; init; }
+
+    /// <summary>
+    /// Why the publish floor does not apply to this run, or null (always, for scheduled and HTTP runs: no setting
+    /// binds it). Only code sets it, for runs that prove wiring rather than learning (<c>covid demo --quick</c>);
+    /// it is recorded with the run's settings and in the publish reason.
+    /// </summary>
+    public string? PublishFloorWaiver { get; init; }
 
     public static RetrainingSettings From(RetrainingOptions options)
     {
@@ -46,6 +61,10 @@ public sealed record RetrainingSettings
             MinimumImprovement = options.MinimumImprovement,
             MaxAttempts = options.MaxAttempts,
             FirstRetrySeconds = options.FirstRetrySeconds,
+            MinValidationImagesPerClass = options.MinValidationImagesPerClass,
+            MinSensitivity = options.MinSensitivity,
+            MinSpecificity = options.MinSpecificity,
+            WarmStart = options.WarmStart,
         };
     }
 }
@@ -104,9 +123,30 @@ public sealed record SnapshotResult(DatasetRef Dataset, string? InsufficientReas
 
 public sealed record SplitInput(string RunId, DatasetRef Dataset, double ValidationFraction, int Seed);
 
-public sealed record SplitResult(DatasetRef Dataset, int TrainingImages, int ValidationImages, bool GroupedByPatient);
+public sealed record SplitResult(
+    DatasetRef Dataset, int TrainingImages, int ValidationImages, bool GroupedByPatient, IReadOnlyDictionary<string, int> ValidationPerClass);
 
-public sealed record TrainChunkInput(string RunId, DatasetRef Dataset, RetrainingSettings Settings, int TargetEpoch);
+/// <summary>Which weights the run starts from: asks for the champion's only when <paramref name="WarmStart"/> is on.</summary>
+public sealed record InitialWeightsInput(string RunId, string Preset, bool WarmStart);
+
+/// <summary>
+/// The weights a run starts from, resolved once at its start so the whole run uses them. <see cref="Description"/>
+/// is what the run record shows (<c>champion {version}</c> or <c>random: {why}</c>); for a warm start the
+/// champion's weights are pinned in <see cref="WeightsBlob"/> (the run's own copy in the retraining container).
+/// </summary>
+public sealed record InitialWeightsChoice(string Description, string? ChampionVersion, string? WeightsBlob, string? Sha256)
+{
+    public const string RandomPrefix = "random: ";
+
+    public static InitialWeightsChoice Random(string why) => new(RandomPrefix + why, null, null, null);
+
+    public static InitialWeightsChoice Champion(string version, string weightsBlob, string sha256) =>
+        new($"champion {version}", version, weightsBlob, sha256);
+}
+
+/// <summary>One chunk of training; <see cref="InitialWeights"/> applies only to the chunk that starts the run.</summary>
+public sealed record TrainChunkInput(
+    string RunId, DatasetRef Dataset, RetrainingSettings Settings, int TargetEpoch, InitialWeightsChoice? InitialWeights = null);
 
 /// <summary>What one training chunk did: it resumed after <see cref="ResumedAfterEpoch"/> (0 = fresh start).</summary>
 public sealed record TrainChunkResult(int ResumedAfterEpoch, int CompletedEpoch, int TotalEpochs, IReadOnlyList<EpochMetrics> History, double Seconds);
@@ -126,7 +166,10 @@ public sealed record PublishInput(string RunId, string CandidateVersion, string?
 
 public sealed record PublishResult(string Version, DateTimeOffset SwitchedUtc);
 
-/// <summary>Headline metrics of one model on one validation split.</summary>
+/// <summary>
+/// Headline metrics of one model on one validation split. <see cref="PositiveClassAucLowerBound"/> is the lower end
+/// of the AUC's 95% stratified bootstrap interval (null when it could not be computed).
+/// </summary>
 public sealed record ModelScore(
     string Version,
     double PositiveClassAuc,
@@ -135,4 +178,6 @@ public sealed record ModelScore(
     double Accuracy,
     double OperatingThreshold,
     int Samples,
-    string? ReportPrefix);
+    string? ReportPrefix,
+    double? PositiveClassAucLowerBound,
+    IReadOnlyDictionary<string, int> SamplesPerClass);

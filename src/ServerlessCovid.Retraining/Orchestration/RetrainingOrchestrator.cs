@@ -7,8 +7,8 @@ using ServerlessCovid.Retraining.Runs;
 namespace ServerlessCovid.Retraining.Orchestration;
 
 /// <summary>
-/// Snapshot → split → train in resumable chunks → export + parity → evaluate → score champion → decide → publish or
-/// reject, leaving a run record either way. It only decides: all I/O is in activities, time comes from
+/// Snapshot → split → choose initial weights (champion's or random) → train in resumable chunks → export + parity →
+/// evaluate → score champion → decide (publish floor, then champion) → publish or reject, leaving a run record either way. It only decides: all I/O is in activities, time comes from
 /// <see cref="TaskOrchestrationContext.CurrentUtcDateTime"/> and ids from <see cref="TaskOrchestrationContext.NewGuid"/>,
 /// so replays take the same path. Nothing before the publish activity can touch <c>current.json</c>.
 /// </summary>
@@ -56,8 +56,19 @@ public sealed partial class RetrainingOrchestrator : TaskOrchestrator<Retraining
                 retry).ConfigureAwait(true);
             run.StageDone(RetrainingStages.Split);
             run.Update(r => r with { TrainingImages = split.TrainingImages, ValidationImages = split.ValidationImages });
+            if (PublishFloor.CheckValidationImages(split.ValidationPerClass, settings) is { } tooFew)
+            {
+                // No model trained on this split could be published: do not spend the training on it.
+                string reason = $"Rejected before training: {tooFew}.";
+                LogRejected(logger, runId, "(none trained)", reason);
+                return await run.FinishAsync(RetrainingStatus.Rejected, reason, retry).ConfigureAwait(true);
+            }
 
-            await TrainAsync(context, run, runId, split, settings, retry).ConfigureAwait(true);
+            InitialWeightsChoice initial = await context.CallActivityAsync<InitialWeightsChoice>(
+                nameof(ResolveInitialWeightsActivity), new InitialWeightsInput(runId, settings.Preset, settings.WarmStart), retry).ConfigureAwait(true);
+            run.Update(r => r with { InitialWeights = initial.Description });
+
+            await TrainAsync(context, run, runId, split, settings, initial, retry).ConfigureAwait(true);
 
             run.Progress(RetrainingStages.Export);
             ExportResult export = await context.CallActivityAsync<ExportResult>(
@@ -76,8 +87,7 @@ public sealed partial class RetrainingOrchestrator : TaskOrchestrator<Retraining
             run.StageDone(RetrainingStages.Compare);
             run.Update(r => r with { Challenger = challenger, Champion = champion.Score, ChampionVersion = champion.Version });
 
-            ChallengerDecision decision = ChallengerComparison.Decide(
-                challenger, champion.Score, settings.PrimaryMetric, settings.MinimumImprovement);
+            ChallengerDecision decision = ChallengerComparison.Decide(challenger, champion.Score, settings);
             if (!decision.Publish)
             {
                 LogRejected(logger, runId, export.CandidateVersion, decision.Reason);
@@ -104,7 +114,13 @@ public sealed partial class RetrainingOrchestrator : TaskOrchestrator<Retraining
     }
 
     private static async Task TrainAsync(
-        TaskOrchestrationContext context, RunTracker run, string runId, SplitResult split, RetrainingSettings settings, TaskOptions retry)
+        TaskOrchestrationContext context,
+        RunTracker run,
+        string runId,
+        SplitResult split,
+        RetrainingSettings settings,
+        InitialWeightsChoice initial,
+        TaskOptions retry)
     {
         int completed = 0;
         int total = settings.Epochs ?? 0;
@@ -115,7 +131,7 @@ public sealed partial class RetrainingOrchestrator : TaskOrchestrator<Retraining
             // The first chunk learns the preset's total from the trainer when the settings leave it open.
             int target = total == 0 ? settings.EpochsPerChunk : Math.Min(total, completed + settings.EpochsPerChunk);
             TrainChunkResult chunk = await context.CallActivityAsync<TrainChunkResult>(
-                nameof(TrainChunkActivity), new TrainChunkInput(runId, split.Dataset, settings, target), retry).ConfigureAwait(true);
+                nameof(TrainChunkActivity), new TrainChunkInput(runId, split.Dataset, settings, target, initial), retry).ConfigureAwait(true);
             chunks.Add(chunk);
             total = chunk.TotalEpochs;
             completed = chunk.CompletedEpoch;

@@ -31,6 +31,9 @@ public sealed record RetrainingRunRecord
 
     public int EpochsCompleted { get; init; }
 
+    /// <summary>What training started from: <c>champion {version}</c>, or <c>random: {why}</c>.</summary>
+    public string? InitialWeights { get; init; }
+
     public string? CandidateVersion { get; init; }
 
     public string? PublishedVersion { get; init; }

@@ -35,6 +35,7 @@ public sealed class RetrainingRunStore(TableServiceClient tables, IOptions<Stora
             ["TrainingImages"] = record.TrainingImages,
             ["ValidationImages"] = record.ValidationImages,
             ["EpochsCompleted"] = record.EpochsCompleted,
+            ["InitialWeights"] = record.InitialWeights,
             ["CandidateVersion"] = record.CandidateVersion,
             ["PublishedVersion"] = record.PublishedVersion,
             ["ChampionVersion"] = record.ChampionVersion,

@@ -10,7 +10,14 @@ public sealed record ChallengerTrainingJob(
     int TotalEpochs,
     int TargetEpoch,
     int Seed,
-    double? LearningRate);
+    double? LearningRate)
+{
+    /// <summary>Weights of the preset's architecture to start from when there is no checkpoint yet; null: random.</summary>
+    public ChallengerInitialWeights? InitialWeights { get; init; }
+}
+
+/// <summary>A local weights file (TorchSharp state dict), its expected SHA-256, and where it came from.</summary>
+public sealed record ChallengerInitialWeights(string Path, string Sha256, string Source);
 
 /// <summary>Export of the checkpoint in <see cref="CheckpointDirectory"/> to a model package in <see cref="OutputDirectory"/>.</summary>
 public sealed record ChallengerExportJob(

@@ -76,6 +76,9 @@ public sealed partial class NasNetChallengerTrainer(
             SplitByGroup = job.Dataset.Manifest.Split?.GroupedByPatient ?? false,
             Images = [.. all.Select(f => new LabelledImage(f.Path, f.Label, f.GroupId))],
             DatasetManifest = job.Dataset.Manifest.DatasetId,
+            InitialWeights = job.InitialWeights is { } initial
+                ? new InitialWeights(initial.Path, preset.Architecture, initial.Sha256, initial.Source)
+                : null,
         };
     }
 
@@ -89,6 +92,10 @@ public sealed partial class NasNetChallengerTrainer(
         catch (InvalidDatasetException ex)
         {
             throw new PermanentRetrainingException($"The dataset cannot be trained on: {ex.Message}", ex);
+        }
+        catch (InvalidModelWeightsException ex)
+        {
+            throw new PermanentRetrainingException($"The run's initial weights cannot be used: {ex.Message}", ex);
         }
     }
 
@@ -138,8 +145,9 @@ public sealed partial class NasNetChallengerTrainer(
                 WallSeconds = state.TrainingSeconds,
             },
             Parity = parity,
+            Weights = PackageWeights.Describe(model.Config),
         };
-        return ModelPackage.Create(manifest, onnx);
+        return ModelPackage.Create(manifest, onnx, PackageWeights.Save(model));
     }
 
     private static CheckpointState ReadState(string directory)

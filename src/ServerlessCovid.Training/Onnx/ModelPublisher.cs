@@ -33,7 +33,8 @@ public sealed record PublishResult(ModelPackage Package, string Directory);
 
 /// <summary>
 /// Trained model → servable package: export to ONNX, prove parity with ONNX Runtime (refusing to publish
-/// otherwise), choose the operating threshold on validation, and write <c>model.onnx</c> + <c>manifest.json</c>.
+/// otherwise), choose the operating threshold on validation, and write <c>model.onnx</c>, the TorchSharp weights
+/// (<c>weights.pt</c>, so a later run can start from this model) and <c>manifest.json</c>.
 /// </summary>
 public sealed class ModelPublisher(ITrainingImageLoader imageLoader)
 {
@@ -62,8 +63,9 @@ public sealed class ModelPublisher(ITrainingImageLoader imageLoader)
             Training = options.Training,
             Evaluation = evaluation,
             Parity = parity,
+            Weights = PackageWeights.Describe(model.Config),
         };
-        ModelPackage package = ModelPackage.Create(manifest, onnx);
+        ModelPackage package = ModelPackage.Create(manifest, onnx, PackageWeights.Save(model));
         package.SaveToDirectory(options.OutputDirectory);
         return new PublishResult(package, options.OutputDirectory);
     }

@@ -81,6 +81,11 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
             {
                 TrainingCheckpoint.LoadOptimizer(checkpointDirectory, optimizer);
             }
+            else if (settings.InitialWeights is { } initial)
+            {
+                initial.LoadInto(model);
+                LogWarmStart(logger, initial.Source ?? initial.WeightsPath);
+            }
 
             SetBatchNormMomentum(model, settings.BatchNormMomentum);
             using TrainingData training = TrainingData.Load(split.Training, imageLoader, settings.ImageSize, cancellationToken);
@@ -361,6 +366,9 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
     }
 
     internal readonly record struct Metrics(double Loss, double Accuracy, double Mse, double? Auc = null);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Starting from the weights of {Source} instead of random ones")]
+    private static partial void LogWarmStart(ILogger logger, string source);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming from {Directory} after epoch {Epoch}")]
     private static partial void LogResuming(ILogger logger, string directory, int epoch);

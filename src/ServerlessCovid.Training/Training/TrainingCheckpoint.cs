@@ -171,7 +171,7 @@ public static class TrainingCheckpoint
         }
     }
 
-    private static string Sha256(string path)
+    internal static string Sha256(string path)
     {
         using FileStream stream = File.OpenRead(path);
         return Convert.ToHexStringLower(SHA256.HashData(stream));

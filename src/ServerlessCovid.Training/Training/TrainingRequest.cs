@@ -78,9 +78,22 @@ public sealed record TrainingRequest
     /// <summary>Free-text reference to the dataset (e.g. a dataset manifest path or version) for the model manifest.</summary>
     public string? DatasetManifest { get; init; }
 
+    /// <summary>
+    /// Weights a fresh run starts from instead of random ones (warm start), e.g.
+    /// <c>TrainingPresets.Get("learn") with { InitialWeights = InitialWeights.FromPackageDirectory(dir) }</c>.
+    /// Ignored when resuming: the checkpoint wins. Null: random initialisation.
+    /// </summary>
+    public InitialWeights? InitialWeights { get; init; }
+
     public void Validate()
     {
         Architecture.Validate();
+        if (InitialWeights is { } initial && initial.Architecture != Architecture)
+        {
+            throw new ArgumentException(
+                $"The initial weights belong to {initial.Architecture.Describe()}, but the request trains {Architecture.Describe()}.");
+        }
+
         if (Epochs < 1 || BatchSize < 1 || LearningRate <= 0 || Momentum is < 0 or >= 1 || WeightDecay < 0
             || WarmupEpochs < 0 || WarmupEpochs >= Epochs || PreciseBatchNormImages < 1
             || BatchNormMomentum is <= 0 or > 1 || ValidationFraction is <= 0 or >= 1 || ImageSize < 32)

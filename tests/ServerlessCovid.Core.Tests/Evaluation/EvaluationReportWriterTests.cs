@@ -58,6 +58,25 @@ public sealed class EvaluationReportWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task ToSummary_FixedScores_CarriesThePositiveClassAucIntervalAndCountsPerClass()
+    {
+        // Arrange
+        EvaluationMetrics metrics = await EvaluationReportWriter.Create(new EvaluationOptions { BootstrapReplicates = 200 })
+            .WriteAsync(FixedInput(), _directory);
+        int covid = metrics.ClassNames.ToList().IndexOf(ClassNames.Covid);
+
+        // Act
+        ModelEvaluationSummary summary = metrics.ToSummary();
+
+        // Assert: the bounds are the bootstrap's for the positive class, not those of another class or an average.
+        Assert.Equal(metrics.Roc.AucIntervals.Classes[covid]!.Lower, summary.PositiveClassAucLowerBound);
+        Assert.Equal(metrics.Roc.AucIntervals.Classes[covid]!.Upper, summary.PositiveClassAucUpperBound);
+        Assert.InRange(summary.PositiveClassAuc, summary.PositiveClassAucLowerBound!.Value, summary.PositiveClassAucUpperBound!.Value);
+        Assert.True(summary.PositiveClassAucLowerBound < summary.PositiveClassAuc);
+        Assert.Equal(new Dictionary<string, int> { [ClassNames.Covid] = 20, [ClassNames.Normal] = 20 }, summary.SamplesPerClass);
+    }
+
+    [Fact]
     public async Task WriteAsync_FixedScores_EveryFigureDecodesWithRealContent()
     {
         // Arrange

@@ -68,6 +68,56 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task PublishAsync_PackageWithWeights_WeightsComeBackVerifiedButServingSkipsThem()
+    {
+        // Arrange
+        BlobModelRegistry registry = CreateRegistry(out BlobContainerClient container);
+        ModelPackage package = TestModelPackages.WithWeights("v1");
+
+        // Act
+        await registry.PublishAsync(package, null, null);
+        byte[] weights = await registry.LoadWeightsAsync("v1");
+        ModelPackage served = await registry.LoadPackageAsync("v1");
+
+        // Assert
+        Assert.Equal(TestModelPackages.Weights, weights);
+        Assert.True(await container.GetBlobClient("v1/weights.pt").ExistsAsync());
+        Assert.Equal(package.Manifest.Weights!.Sha256, served.Manifest.Weights?.Sha256);
+        Assert.Null(served.Weights);
+    }
+
+    [Fact]
+    public async Task LoadWeightsAsync_TamperedWeights_ThrowsInvalidModelWeights()
+    {
+        // Arrange
+        BlobModelRegistry registry = CreateRegistry(out BlobContainerClient container);
+        await registry.PublishAsync(TestModelPackages.WithWeights("v1"), null, null);
+        await container.GetBlobClient("v1/weights.pt").UploadAsync(BinaryData.FromBytes([0, 1, 2]), overwrite: true);
+
+        // Act
+        InvalidModelWeightsException ex = await Assert.ThrowsAsync<InvalidModelWeightsException>(() => registry.LoadWeightsAsync("v1"));
+
+        // Assert
+        Assert.Contains("weights.pt of model v1 has SHA-256", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("v1", (await registry.LoadPackageAsync("v1")).Manifest.Version);
+    }
+
+    [Fact]
+    public async Task LoadWeightsAsync_PackageFromBeforeWeights_ThrowsInvalidModelWeightsAndStillServes()
+    {
+        // Arrange
+        BlobModelRegistry registry = CreateRegistry(out _);
+        await registry.PublishAsync(TestModelPackages.Create("v0"), null, null);
+
+        // Act
+        InvalidModelWeightsException ex = await Assert.ThrowsAsync<InvalidModelWeightsException>(() => registry.LoadWeightsAsync("v0"));
+
+        // Assert
+        Assert.Contains("without weights", ex.Message, StringComparison.Ordinal);
+        Assert.Null((await registry.LoadPackageAsync("v0")).Manifest.Weights);
+    }
+
+    [Fact]
     public async Task LoadPackageAsync_TamperedOnnx_ThrowsInvalidModelPackage()
     {
         // Arrange

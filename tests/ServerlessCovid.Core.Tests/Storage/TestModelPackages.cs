@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Testing.Onnx;
 
@@ -17,4 +18,20 @@ internal static class TestModelPackages
                 OperatingThreshold = threshold,
             },
             TinyOnnxModels.ChannelContrastClassifier(scale));
+
+    /// <summary>Opaque bytes standing in for training weights: Core never looks inside them.</summary>
+    public static byte[] Weights { get; } = [.. Enumerable.Range(0, 4096).Select(i => (byte)(i * 31))];
+
+    public static ModelPackage WithWeights(string version) => ModelPackage.Create(
+        Create(version).Manifest with
+        {
+            Weights = new ModelWeightsInfo
+            {
+                Sha256 = string.Empty,
+                Format = "test-format",
+                Architecture = JsonSerializer.SerializeToElement(new { layers = 3 }),
+            },
+        },
+        TinyOnnxModels.ChannelContrastClassifier(10f),
+        Weights);
 }

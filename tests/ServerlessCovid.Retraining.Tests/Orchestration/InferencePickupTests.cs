@@ -23,7 +23,7 @@ public sealed class InferencePickupTests(AzuriteFixture azurite)
     {
         // Setup: serving already runs a champion (a small hand-built ONNX model that cannot tell the classes apart).
         await using RetrainingTestEnvironment env = new(azurite);
-        await env.UploadLabelledAsync(covid: 12, normal: 12);
+        await env.UploadLabelledAsync(covid: RetrainingTestEnvironment.PublishablePerClass, normal: RetrainingTestEnvironment.PublishablePerClass);
         RetrainingHost retraining = await env.StartHostAsync();
         await retraining.Services.GetRequiredService<IModelRegistry>()
             .PublishAsync(RetrainingTestEnvironment.ChampionPackage("seed-model"), null, null);

@@ -20,11 +20,12 @@ namespace ServerlessCovid.Retraining.Tests.Orchestration;
 public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite, ITestOutputHelper output)
 {
     [Fact]
-    public async Task Run_NoChampionYet_PublishesChallengerWithReportAndRunRecord()
+    public async Task Run_NoChampionYet_PublishesChallengerWithWeightsReportAndRunRecord()
     {
         // Setup
+        const int perClass = RetrainingTestEnvironment.PublishablePerClass;
         await using RetrainingTestEnvironment env = new(azurite);
-        await env.UploadLabelledAsync(covid: 12, normal: 12);
+        await env.UploadLabelledAsync(covid: perClass, normal: perClass);
         RetrainingHost host = await env.StartHostAsync();
 
         // Trigger
@@ -40,6 +41,7 @@ public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite, ITestOu
         string[] published = await ListAsync(env, env.Storage.ModelsContainer, $"{current.Version}/");
         Assert.Contains($"{current.Version}/model.onnx", published);
         Assert.Contains($"{current.Version}/manifest.json", published);
+        Assert.Contains($"{current.Version}/weights.pt", published);
         Assert.Contains($"{current.Version}/report.html", published);
         Assert.Contains($"{current.Version}/metrics.json", published);
         Assert.Contains(published, name => name.EndsWith(".png", StringComparison.Ordinal));
@@ -47,11 +49,15 @@ public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite, ITestOu
 
         RetrainingRunRecord record = Assert.IsType<RetrainingRunRecord>(run.Record);
         Assert.Equal(RetrainingStatus.Published, record.Status);
-        Assert.Equal(24, record.DatasetImages);
-        Assert.Equal(24, record.TrainingImages + record.ValidationImages);
+        Assert.Equal(2 * perClass, record.DatasetImages);
+        Assert.Equal(2 * perClass, record.TrainingImages + record.ValidationImages);
+        Assert.Equal("random: no champion", record.InitialWeights);
+        Assert.Contains("No champion", record.Reason, StringComparison.Ordinal);
         Assert.Equal(2, record.EpochsCompleted);
         Assert.Equal(2, record.Chunks.Count);
         Assert.NotNull(record.Challenger);
+        Assert.True(record.Challenger.PositiveClassAucLowerBound > 0.5, $"AUC lower bound {record.Challenger.PositiveClassAucLowerBound}");
+        Assert.All(record.Challenger.SamplesPerClass.Values, n => Assert.True(n >= 20, $"{n} validation images"));
         Assert.Null(record.Champion);
         Assert.NotNull(record.CompletedUtc);
         Assert.Contains(RetrainingStages.Train, record.StageSeconds.Keys);
@@ -85,29 +91,35 @@ public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite, ITestOu
     }
 
     [Fact]
-    public async Task Run_WorseChallengerAfterPublishedChampion_IsRejectedAndCurrentUnchanged()
+    public async Task Run_SecondRunAfterPublishedModel_WarmStartsFromItAndRejectsAnUnimprovedChallenger()
     {
         // Setup: a champion trained properly.
         await using RetrainingTestEnvironment env = new(azurite);
-        await env.UploadLabelledAsync(covid: 12, normal: 12);
+        await env.UploadLabelledAsync(covid: RetrainingTestEnvironment.PublishablePerClass, normal: RetrainingTestEnvironment.PublishablePerClass);
         RetrainingHost host = await env.StartHostAsync();
         IModelRegistry registry = host.Services.GetRequiredService<IModelRegistry>();
         InProcessRetrainingRun first = await RetrainingTestEnvironment.RunAsync(host, RetrainingTestEnvironment.TinySettings(epochs: 3, epochsPerChunk: 3));
         Assert.Equal(RetrainingStatus.Published, first.Outcome?.Status);
         CurrentModelPointer champion = (await registry.GetCurrentAsync())!;
 
-        // Trigger: a deliberately worse setup (one epoch at a learning rate too small to move the weights).
+        // Trigger: one epoch at a learning rate too small to move the weights, on the same images and split.
         InProcessRetrainingRun second = await RetrainingTestEnvironment.RunAsync(
             host, RetrainingTestEnvironment.TinySettings(epochs: 1) with { LearningRate = 1e-7 });
 
-        // Verify
+        // Verify: it started from the champion's weights, so it is the champion again: the same validation loss on the
+        // same split (both AUCs are 1 on these easy images, so only the loss tells a warm start from a random one).
+        Assert.Equal("random: no champion", first.Record?.InitialWeights);
+        Assert.Equal($"champion {champion.Version}", second.Record?.InitialWeights);
         Assert.NotNull(second.Outcome);
         Assert.Equal(RetrainingStatus.Rejected, second.Outcome.Status);
         Assert.Null(second.Outcome.PublishedVersion);
         Assert.NotNull(second.Outcome.Champion);
         Assert.NotNull(second.Outcome.Challenger);
         Assert.Equal(champion.Version, second.Outcome.Champion.Version);
-        Assert.True(second.Outcome.Challenger.PositiveClassAuc < second.Outcome.Champion.PositiveClassAuc + 0.01);
+        double championLoss = first.Record!.Chunks[^1].History[^1].ValidationLoss;
+        double challengerLoss = Assert.Single(Assert.Single(second.Record!.Chunks).History).ValidationLoss;
+        output.WriteLine($"validation loss: champion {championLoss:F6}, warm-started challenger {challengerLoss:F6}; AUC {second.Outcome.Champion.PositiveClassAuc:F4} vs {second.Outcome.Challenger.PositiveClassAuc:F4}");
+        Assert.Equal(championLoss, challengerLoss, 3);
         Assert.Contains("not better", second.Outcome.Reason, StringComparison.Ordinal);
         CurrentModelPointer after = (await registry.GetCurrentAsync())!;
         Assert.Equal(champion.Version, after.Version);
@@ -127,7 +139,7 @@ public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite, ITestOu
     {
         // Setup: the first attempt of the (single) chunk dies right after epoch 1's checkpoint reached blob storage.
         await using RetrainingTestEnvironment env = new(azurite);
-        await env.UploadLabelledAsync(covid: 10, normal: 10);
+        await env.UploadLabelledAsync(covid: RetrainingTestEnvironment.PublishablePerClass, normal: RetrainingTestEnvironment.PublishablePerClass);
         CrashOnceTrainer? crashing = null;
         RetrainingHost host = await env.StartHostAsync(services =>
         {
@@ -154,7 +166,7 @@ public sealed class RetrainingOrchestrationTests(AzuriteFixture azurite, ITestOu
     {
         // Setup: a champion is being served; this run's export will fail parity.
         await using RetrainingTestEnvironment env = new(azurite);
-        await env.UploadLabelledAsync(covid: 8, normal: 8);
+        await env.UploadLabelledAsync(covid: RetrainingTestEnvironment.PublishablePerClass, normal: RetrainingTestEnvironment.PublishablePerClass);
         FailingExportTrainer? failing = null;
         RetrainingHost host = await env.StartHostAsync(services =>
         {

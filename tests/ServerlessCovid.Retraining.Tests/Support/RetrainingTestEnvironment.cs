@@ -10,6 +10,9 @@ using ServerlessCovid.Retraining.Hosting;
 using ServerlessCovid.Retraining.Orchestration;
 using ServerlessCovid.Testing.Onnx;
 using ServerlessCovid.Testing.Storage;
+using ServerlessCovid.Training.Models;
+using ServerlessCovid.Training.Platform;
+using ServerlessCovid.Training.Training;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
 
@@ -52,9 +55,18 @@ public sealed class RetrainingTestEnvironment : IAsyncDisposable
 
     public IConfiguration Configuration { get; }
 
+    /// <summary>
+    /// Labelled images per class for a run that must be able to publish: the 70/30 split then keeps 21 validation
+    /// images per class, above the production publish floor of 20 (Retraining:MinValidationImagesPerClass).
+    /// </summary>
+    public const int PublishablePerClass = 70;
+
     public BlobContainerClient Container(string name) => _azurite.CreateBlobServiceClient().GetBlobContainerClient(name);
 
-    /// <summary>The tiny network, a few epochs, fast retries: a whole run takes seconds to a few minutes on 2 cores.</summary>
+    /// <summary>
+    /// The tiny network, a few epochs, fast retries: a whole run takes seconds to a few minutes on 2 cores. The publish
+    /// floor is the production default, so a run that should publish needs <see cref="PublishablePerClass"/> images.
+    /// </summary>
     public static RetrainingSettings TinySettings(int epochs = 2, int epochsPerChunk = 1) => new()
     {
         Preset = "tiny",
@@ -93,9 +105,13 @@ public sealed class RetrainingTestEnvironment : IAsyncDisposable
         }
     }
 
-    /// <summary>A small but real servable package (a hand-built ONNX graph) to stand as an existing champion.</summary>
-    public static ModelPackage ChampionPackage(string version) => ModelPackage.Create(
-        new ModelManifest
+    /// <summary>
+    /// A small but real servable package (a hand-built ONNX graph) to stand as an existing champion, published before
+    /// packages carried weights, or with the real TorchSharp weights of a freshly built <paramref name="weightsOf"/>.
+    /// </summary>
+    public static ModelPackage ChampionPackage(string version, NasNetConfig? weightsOf = null)
+    {
+        ModelManifest manifest = new()
         {
             Version = version,
             CreatedUtc = DateTimeOffset.UnixEpoch,
@@ -103,8 +119,17 @@ public sealed class RetrainingTestEnvironment : IAsyncDisposable
             ClassNames = ClassNames.InOutputOrder,
             PreprocessingId = Preprocessing.RgbStretchUnit256,
             OperatingThreshold = 0.5,
-        },
-        TinyOnnxModels.ChannelContrastClassifier());
+        };
+        if (weightsOf is null)
+        {
+            return ModelPackage.Create(manifest, TinyOnnxModels.ChannelContrastClassifier());
+        }
+
+        TorchRuntime.EnsureInitialized();
+        using NasNet network = NasNet.Create(weightsOf);
+        return ModelPackage.Create(
+            manifest with { Weights = PackageWeights.Describe(weightsOf) }, TinyOnnxModels.ChannelContrastClassifier(), PackageWeights.Save(network));
+    }
 
     public async Task<RetrainingHost> StartHostAsync(Action<IServiceCollection>? configureServices = null)
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
+using ServerlessCovid.Training.Models;
 using ServerlessCovid.Training.Onnx;
 using ServerlessCovid.Training.Platform;
 using ServerlessCovid.Training.Tests.Training;
@@ -25,7 +26,7 @@ public sealed class ModelPublisherTests : IDisposable
     }
 
     [Fact]
-    public async Task Publish_TrainedTinyModel_WritesAPackageTheInferenceEngineLoadsAndScores()
+    public async Task Publish_TrainedTinyModel_WritesAPackageThatScoresAndRestoresTheNetwork()
     {
         // Arrange
         using ToyDataset dataset = new(perClass: 12, seed: 4);
@@ -36,7 +37,8 @@ public sealed class ModelPublisherTests : IDisposable
         // Act
         new ModelPublisher(new XrayPreprocessorImageLoader()).Publish(outcome, "test-1", packageDirectory);
 
-        // Assert: the package verifies, records parity and the training run, and scores real images.
+        // Assert: the package verifies, records parity and the training run, scores real images, and its weights
+        // rebuild the very network that was trained.
         ModelPackage package = ModelPackage.LoadFromDirectory(packageDirectory);
         ModelManifest manifest = package.Manifest;
         Assert.Equal(ClassNames.InOutputOrder, manifest.ClassNames);
@@ -58,6 +60,15 @@ public sealed class ModelPublisherTests : IDisposable
         Assert.Equal("test-1", prediction.ModelVersion);
         Assert.Equal(1.0, prediction.Probabilities.Values.Sum(), 4);
         Assert.Contains(prediction.Label, ClassNames.InOutputOrder);
+
+        ModelWeightsInfo weights = Assert.IsType<ModelWeightsInfo>(manifest.Weights);
+        Assert.Equal(PackageWeights.Format, weights.Format);
+        Assert.Equal(NasNetConfig.Tiny(), PackageWeights.ReadArchitecture(weights));
+        InitialWeights initial = InitialWeights.FromPackageDirectory(packageDirectory);
+        using NasNet restored = NasNet.Create(initial.Architecture);
+        initial.LoadInto(restored);
+        Assert.Equal("model test-1", initial.Source);
+        Assert.Equal(0.0, InitialWeightsTests.MaxDifference(outcome.Model, restored));
     }
 
     [Fact]
