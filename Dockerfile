@@ -72,7 +72,8 @@ ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
     LD_LIBRARY_PATH=/opt/cuda/lib \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility \
-    Inference__ExecutionProvider=cuda
+    Inference__ExecutionProvider=cuda \
+    OMP_WAIT_POLICY=PASSIVE
 
 EXPOSE 8080
 USER ${APP_UID}:${APP_UID}

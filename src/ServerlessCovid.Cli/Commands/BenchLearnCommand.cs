@@ -80,7 +80,8 @@ public static class BenchLearnCommand
             string runDirectory = Path.Combine(parse.GetValue(work)!.FullName, "runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             if (parse.GetValue(warmStart))
             {
-                return CovidCli.Failure;
+                await WarmStartComparison.RunAsync(writer, request, runDirectory, cancellationToken).ConfigureAwait(false);
+                return CovidCli.Success;
             }
 
             Trainer trainer = new(new XrayPreprocessorImageLoader(), NullLogger<Trainer>.Instance);

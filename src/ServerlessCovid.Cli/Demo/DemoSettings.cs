@@ -42,6 +42,20 @@ public sealed record DemoSettings
     /// <summary>Seed of the held-out set: a different seed gives different synthetic patients.</summary>
     public int HeldOutSeed => unchecked(Seed + 1_000_003);
 
+    /// <summary>
+    /// The default: NASNet-A Mobile with the <c>learn</c> recipe on 600 images (420 trained on), 6 epochs: about 7
+    /// minutes of training on an idle 2-core machine for a model that learned, judged on 100 fresh x-rays.
+    /// </summary>
+    public static DemoSettings Learn(string outputDirectory) => new()
+    {
+        Preset = TrainingPresets.Learn,
+        Images = 600,
+        HeldOut = 100,
+        Epochs = 6,
+        ImageSize = 512,
+        OutputDirectory = outputDirectory,
+    };
+
     /// <summary>The paper's shape: 240 images (120 per class), NASNet-A Mobile, the paper's recipe (10 epochs).</summary>
     public static DemoSettings Paper(string outputDirectory) => new()
     {

@@ -68,7 +68,8 @@ public sealed record HeldOutEvaluation(
     int NotScored,
     double? Accuracy,
     double? Sensitivity,
-    double? Specificity)
+    double? Specificity,
+    ConfidenceInterval? AccuracyInterval = null)
 {
     public static HeldOutEvaluation From(IReadOnlyList<HeldOutItem> items, IReadOnlyList<TriageResult> results)
     {
@@ -101,7 +102,8 @@ public sealed record HeldOutEvaluation(
             notScored,
             Ratio(matrix.Correct, matrix.Total),
             Ratio(matrix.TruePositives(positive), matrix.Support(positive)),
-            Ratio(matrix.TrueNegatives(positive), matrix.Total - matrix.Support(positive)));
+            Ratio(matrix.TrueNegatives(positive), matrix.Total - matrix.Support(positive)),
+            WilsonInterval.Compute(matrix.Correct, matrix.Total));
     }
 
     [JsonIgnore]

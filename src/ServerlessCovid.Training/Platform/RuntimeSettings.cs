@@ -16,7 +16,6 @@ public static class RuntimeSettings
         return string.Create(CultureInfo.InvariantCulture,
             $"libtorch {__version__} CPU: {get_num_threads()} intra-op threads, {get_num_interop_threads()} inter-op; "
             + $"OMP_WAIT_POLICY {policy}; OMP_NUM_THREADS {Environment.GetEnvironmentVariable("OMP_NUM_THREADS") ?? "unset"}; "
-            + $"glibc mmap threshold {(TorchRuntime.MallocFixedMmapThreshold ? "fixed at 1 MiB" : "glibc default or MALLOC_MMAP_THRESHOLD_")}; "
             + $"{Environment.ProcessorCount} logical CPUs.");
     }
 

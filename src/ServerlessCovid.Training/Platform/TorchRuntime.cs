@@ -51,7 +51,6 @@ public static partial class TorchRuntime
             }
 
             PreferPassiveOpenMpWait();
-            BoundMallocCaching();
 
             string? compat = FindCompatLibrary(AppContext.BaseDirectory);
             if (compat is null)
@@ -82,24 +81,6 @@ public static partial class TorchRuntime
             }
         }
     }
-
-    /// <summary>
-    /// glibc raises its mmap threshold each time a large block is freed (up to 32 MiB), after which libtorch's
-    /// activation-sized buffers come from the heap and stay there when freed: training's peak RSS then grows far past
-    /// what its tensors need. A fixed threshold keeps large blocks in mmap, returned to the system on free. mallopt
-    /// works at run time, unlike MALLOC_MMAP_THRESHOLD_, which glibc only reads at start-up.
-    /// </summary>
-    private static void BoundMallocCaching()
-    {
-        const int MmapThreshold = -3;
-        if (Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null)
-        {
-            MallocFixedMmapThreshold = MallOpt(MmapThreshold, 1 << 20) == 1;
-        }
-    }
-
-    /// <summary>True when this class fixed glibc's mmap threshold at 1 MiB (see <see cref="BoundMallocCaching"/>).</summary>
-    public static bool MallocFixedMmapThreshold { get; private set; }
 
     /// <summary>libgomp already mapped means it has read its environment; a policy set now would not apply.</summary>
     private static bool IsOpenMpLoaded()
@@ -134,9 +115,6 @@ public static partial class TorchRuntime
 
     [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
     private static partial int SetEnv(string name, string value, int overwrite);
-
-    [LibraryImport("libc", EntryPoint = "mallopt")]
-    private static partial int MallOpt(int parameter, int value);
 
     [LibraryImport("libc", EntryPoint = "dlerror")]
     private static partial IntPtr DlError();

@@ -131,7 +131,7 @@ public static class TrainingPresets
             Preset = Learn,
             Architecture = NasNetConfig.Mobile(),
             BatchSize = 8,
-            LearningRate = 0.02,
+            LearningRate = 0.005,
             Momentum = 0.9,
             Nesterov = true,
             WeightDecay = 1e-4,
