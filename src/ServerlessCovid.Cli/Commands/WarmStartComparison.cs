@@ -47,13 +47,20 @@ internal static class WarmStartComparison
                 + $"{warm[e].ValidationAccuracy,22:F3} {warm[e].ValidationAuc,4:F3}"));
         }
 
-        double target = scratch[^1].ValidationAccuracy;
-        EpochMetrics? caughtUp = warm.FirstOrDefault(m => m.ValidationAccuracy >= target);
         CultureInfo c = CultureInfo.InvariantCulture;
-        string verdict = caughtUp is null
-            ? string.Create(c, $"Warm start: never reached it (best {warm.Max(m => m.ValidationAccuracy):F3}).")
-            : string.Create(c, $"Warm start: reached it at epoch {caughtUp.Epoch} ({warm.Take(caughtUp.Epoch).Sum(m => m.Seconds) / 60:F1} min).");
-        writer.WriteLine(string.Create(c, $"From scratch: validation accuracy {target:F3} after {scratch.Count} epochs ({scratch.Sum(m => m.Seconds) / 60:F1} min). ") + verdict);
+        writer.WriteLine(string.Create(c,
+            $"From scratch after {scratch.Count} epochs ({scratch.Sum(m => m.Seconds) / 60:F1} min): validation accuracy {scratch[^1].ValidationAccuracy:F3}, AUC {scratch[^1].ValidationAuc:F3}."));
+        writer.WriteLine("Warm start reached it: " + CaughtUp(warm, "accuracy", m => m.ValidationAccuracy, scratch[^1].ValidationAccuracy)
+            + "; " + CaughtUp(warm, "AUC", m => m.ValidationAuc ?? 0, scratch[^1].ValidationAuc ?? 1) + ".");
+    }
+
+    /// <summary>The first epoch (and the minutes to it) at which <paramref name="run"/> matched <paramref name="target"/>.</summary>
+    private static string CaughtUp(List<EpochMetrics> run, string name, Func<EpochMetrics, double> metric, double target)
+    {
+        EpochMetrics? reached = run.FirstOrDefault(m => metric(m) >= target);
+        return reached is null
+            ? string.Create(CultureInfo.InvariantCulture, $"{name} never (best {run.Max(metric):F3})")
+            : string.Create(CultureInfo.InvariantCulture, $"{name} at epoch {reached.Epoch} ({run.Take(reached.Epoch).Sum(m => m.Seconds) / 60:F1} min)");
     }
 
     private static async Task<List<EpochMetrics>> TrainAsync(Trainer trainer, TrainingRequest request, string directory, CancellationToken cancellationToken)
