@@ -4,9 +4,6 @@
 # (e.g. --quick for the tiny model).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-# The demo owns the machine while it trains: OpenMP threads that spin while they wait make its steps about 20% faster
-# (README, Benchmarks). A policy set by the caller (e.g. PASSIVE on a busy machine) is kept.
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-ACTIVE}"
 source scripts/lib/env.sh
 
 step "npm ci (Azurite)"

@@ -109,9 +109,10 @@ public sealed record TrainingRequest
 /// <summary>
 /// Named recipes. <c>paper</c> is exactly what the paper states plus Keras' defaults for what it does not (SGD 0.01,
 /// no momentum, batch 32, 10 epochs, BN momentum 0.9997): from random weights that is about 60 updates, so expect
-/// little learning. <c>learn</c> is the same network with a recipe meant to learn from scratch (momentum, batch 8, cosine);
-/// measured on 600 synthetic images it did not yet fit even its training split in 10 epochs (README, Synthetic x-rays).
-/// <c>tiny</c> is a small network for tests and smoke runs; it learns the synthetic findings from about 400 training images.
+/// little learning. <c>learn</c> is the same network with a recipe that learns from scratch, chosen by a sweep at
+/// 256 px (model card): lr 0.005 reached validation accuracy 0.972 / AUC 0.997 on 600 synthetic x-rays in 15 epochs,
+/// where 0.02 blew up in its first epoch (validation loss 3.66) and trailed. <c>tiny</c> is a small network for tests
+/// and smoke runs.
 /// </summary>
 public static class TrainingPresets
 {
