@@ -52,6 +52,17 @@ public static class BenchLearnCommand
         {
             TextWriter writer = parse.InvocationConfiguration.Output;
             TorchRuntime.EnsureInitialized();
+            int[]? sizes = null;
+            try
+            {
+                sizes = parse.GetValue(probeSizes) is { } text ? ParseSizes(text) : null;
+            }
+            catch (FormatException)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync("--probe-sizes must be comma-separated integers, e.g. 128,256.").ConfigureAwait(false);
+                return CovidCli.UsageError;
+            }
+
             string dataDirectory = parse.GetValue(data)?.FullName
                 ?? EnsureSynthetic(parse.GetValue(work)!.FullName, parse.GetValue(count), parse.GetValue(dataSeed), parse.GetValue(generatedSize), writer, cancellationToken);
             TrainingRequest defaults = TrainingPresets.Get(parse.GetValue(preset)!);
@@ -67,13 +78,22 @@ public static class BenchLearnCommand
                 Seed = parse.GetValue(seed),
                 Images = ImageFolderDataset.Load(dataDirectory),
             };
-            request.Validate();
+            try
+            {
+                request.Validate();
+            }
+            catch (ArgumentException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+                return CovidCli.UsageError;
+            }
+
             writer.WriteLine(Disclaimers.ResearchOnly);
             writer.WriteLine(RuntimeSettings.Describe());
             writer.WriteLine(Describe(request, dataDirectory));
-            if (parse.GetValue(probeSizes) is { } sizes)
+            if (sizes is not null)
             {
-                LearningProbeReport.Print(writer, request, ParseSizes(sizes), parse.GetValue(probeSteps), cancellationToken);
+                LearningProbeReport.Print(writer, request, sizes, parse.GetValue(probeSteps), cancellationToken);
                 return CovidCli.Success;
             }
 

@@ -73,7 +73,7 @@ public static partial class TorchRuntime
         OpenMpWaitPolicy = Marshal.PtrToStringUTF8(GetEnv("OMP_WAIT_POLICY"));
         if (OpenMpWaitPolicy is null && !IsOpenMpLoaded())
         {
-            // Before any thread of ours could be reading the environment: nothing else has started libtorch yet.
+            // setenv races with a concurrent getenv; this runs once, under the lock, before libtorch starts any thread.
             if (SetEnv("OMP_WAIT_POLICY", "PASSIVE", 0) == 0)
             {
                 OpenMpWaitPolicy = "PASSIVE";

@@ -1,0 +1,56 @@
+namespace ServerlessCovid.Cli.Tests;
+
+public sealed class BenchLearnCommandTests : IDisposable
+{
+    private readonly string _work = Path.Combine(Path.GetTempPath(), "sc-bench-learn-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_work))
+        {
+            Directory.Delete(_work, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task BenchLearn_TinyRecipeOneEpoch_PrintsEpochTableAndVerdict()
+    {
+        // Act
+        CliRun run = await CliRunner.RunAsync(
+            "bench", "learn", "--work", _work, "--preset", "tiny", "--count", "40", "--generated-size", "64", "--image-size", "64", "--epochs", "1");
+
+        // Assert
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        Assert.Contains("epoch  train loss  train acc  val loss  val acc  val AUC  seconds", run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\s+1\s+\d+\.\d{4}\s+\d\.\d{3}\s+\d+\.\d{4}\s+\d\.\d{3}\s+\d\.\d{3}", run.Output);
+        Assert.Contains("Final (epoch 1): validation accuracy", run.Output, StringComparison.Ordinal);
+        Assert.Contains("OMP_WAIT_POLICY", run.Output, StringComparison.Ordinal);
+        Assert.Contains("Target (accuracy ≥ 0.90 and AUC ≥ 0.95)", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchLearn_ProbeTwoSizes_PrintsEveryCellAtBothSizes()
+    {
+        // Act
+        CliRun run = await CliRunner.RunAsync(
+            "bench", "learn", "--work", _work, "--preset", "tiny", "--count", "40", "--generated-size", "64", "--probe-sizes", "32,64", "--probe-steps", "2");
+
+        // Assert: stem, the tiny network's 7 cells and the head, each with a column per size.
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        Assert.Matches(@"(?m)^stem\s+\| 15×15 .*\| 31×31 ", run.Output);
+        Assert.Matches(@"(?m)^head\s+\| logits", run.Output);
+        Assert.Contains("32 px head: pooled feature mean", run.Output, StringComparison.Ordinal);
+        Assert.Contains("64 px, loss of the first 2 steps:", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchLearn_MalformedProbeSizes_IsAUsageError()
+    {
+        // Act
+        CliRun run = await CliRunner.RunAsync("bench", "learn", "--work", _work, "--probe-sizes", "128,x");
+
+        // Assert
+        Assert.Equal(CovidCli.UsageError, run.ExitCode);
+        Assert.Contains("--probe-sizes", run.Error, StringComparison.Ordinal);
+    }
+}
