@@ -44,6 +44,21 @@ public sealed class BenchLearnCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task BenchLearn_WarmStartTinyRecipe_PrintsChampionScratchAndWarmCurves()
+    {
+        // Act
+        CliRun run = await CliRunner.RunAsync(
+            "bench", "learn", "--work", _work, "--preset", "tiny", "--count", "60", "--generated-size", "64", "--image-size", "64",
+            "--epochs", "2", "--warm-start");
+
+        // Assert: 42 training images, two thirds of each class for the champion; 18 validation images for all three.
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        Assert.Contains("champion on 28 training images; challengers on 42 (+14 new); all scored on the same 18 validation images", run.Output, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^\s+2 \|\s+\d\.\d{3} \d\.\d{3} \|\s+\d\.\d{3} \d\.\d{3} \|\s+\d\.\d{3} \d\.\d{3}$", run.Output);
+        Assert.Contains("Warm start reached it:", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BenchLearn_MalformedProbeSizes_IsAUsageError()
     {
         // Act

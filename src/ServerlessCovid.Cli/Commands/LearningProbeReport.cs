@@ -24,6 +24,7 @@ internal static class LearningProbeReport
             using TrainingData data = TrainingData.Load(split.Training, new XrayPreprocessorImageLoader(), size, cancellationToken);
             manual_seed(request.Seed);
             using NasNet model = NasNet.Create(request.Architecture);
+            model.ChannelsLast = true;
             foreach (BatchNorm2d bn in model.modules().OfType<BatchNorm2d>())
             {
                 bn.momentum = request.BatchNormMomentum;
