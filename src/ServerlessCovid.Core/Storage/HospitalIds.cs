@@ -12,6 +12,6 @@ public static partial class HospitalIds
 
     public static bool IsValid(string? hospital) => hospital is not null && Pattern().IsMatch(hospital);
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[a-z0-9][a-z0-9-]{0,61}[a-z0-9]\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

@@ -26,6 +26,6 @@ public static partial class ResultIds
         return Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
 
-    [GeneratedRegex("^[0-9a-f]{32}$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\A[0-9a-f]{32}\z", RegexOptions.CultureInvariant)]
     private static partial Regex Pattern();
 }

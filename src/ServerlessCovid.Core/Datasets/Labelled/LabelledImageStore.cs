@@ -354,9 +354,15 @@ public sealed partial class LabelledImageStore
         return extension;
     }
 
+    /// <summary>
+    /// Whether <paramref name="value"/> is a valid hospital, image or snapshot id of this store. Anchored with
+    /// <c>\A</c>/<c>\z</c>: <c>$</c> would also accept a trailing line feed.
+    /// </summary>
+    public static bool IsValidName(string? value) => value is not null && SafeName().IsMatch(value);
+
     private static void ValidateName(string? value, string what)
     {
-        if (value is null || !SafeName().IsMatch(value))
+        if (!IsValidName(value))
         {
             throw new LabelledImageStoreException(
                 LabelledImageErrorCodes.InvalidName,
@@ -364,7 +370,7 @@ public sealed partial class LabelledImageStore
         }
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9._-]{0,99}\z", RegexOptions.CultureInvariant)]
     private static partial Regex SafeName();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Labelled image {Hospital}/{Id} stored as {Label}")]
