@@ -1,8 +1,10 @@
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.Hosting;
 using ServerlessCovid.Functions;
+using ServerlessCovid.Functions.Security;
 
 FunctionsApplicationBuilder builder = FunctionsApplication.CreateBuilder(args);
 builder.ConfigureFunctionsWebApplication();
+builder.UseHospitalAccess();
 builder.Services.AddServerlessCovid();
 await builder.Build().RunAsync().ConfigureAwait(false);

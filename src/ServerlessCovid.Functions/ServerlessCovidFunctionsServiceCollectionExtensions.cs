@@ -2,7 +2,9 @@ using Microsoft.Extensions.DependencyInjection;
 using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.DependencyInjection;
 using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Security;
 using ServerlessCovid.Core.Triage;
+using ServerlessCovid.Functions.Security;
 using ServerlessCovid.Retraining;
 
 namespace ServerlessCovid.Functions;
@@ -17,6 +19,9 @@ public static class ServerlessCovidFunctionsServiceCollectionExtensions
         services.AddDatasets();
         services.AddTriage();
         services.AddRetraining();
+        services.AddHospitalAccess();
+        services.AddSingleton<CallerAuthenticator>();
+        services.AddSingleton<HttpAccessGate>();
         return services;
     }
 }

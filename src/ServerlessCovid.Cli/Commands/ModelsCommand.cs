@@ -3,20 +3,22 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessCovid.Cli.Infrastructure;
+using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
 using Spectre.Console;
 
 namespace ServerlessCovid.Cli.Commands;
 
-/// <summary><c>covid models list|show|rollback</c>: the published models of a storage account (Azurite or Azure).</summary>
+/// <summary><c>covid models list|show|publish|rollback</c>: the published models of a storage account (Azurite or Azure).</summary>
 public static class ModelsCommand
 {
     public static Command Create()
     {
-        Command command = new("models", "List, inspect and roll back the models published in a storage account.");
+        Command command = new("models", "List, inspect, publish and roll back the models published in a storage account.");
         command.Subcommands.Add(CreateList());
         command.Subcommands.Add(CreateShow());
+        command.Subcommands.Add(CreatePublish());
         command.Subcommands.Add(CreateRollback());
         return command;
     }
@@ -141,6 +143,90 @@ public static class ModelsCommand
         return command;
     }
 
+    private static Command CreatePublish()
+    {
+        Option<string?> storage = CommonOptions.Storage();
+        Option<bool> json = CommonOptions.Json();
+        Option<DirectoryInfo?> artifacts = new("--artifacts")
+        {
+            Description = "Folder of the evaluation report, metrics and figures to publish with the model (served by GET /api/models/{version}/files/...).",
+        };
+        Argument<DirectoryInfo> directory = new("DIR") { Description = "A model package (manifest.json, model.onnx, optional weights) trained elsewhere." };
+        Command command = new("publish", "Publish a model package and serve it: the same checks as retraining's publish (manifest, SHA-256, ONNX Runtime load).")
+        {
+            storage, json, artifacts, directory,
+        };
+        command.SetCliAction(async (context, cancellationToken) =>
+        {
+            DirectoryInfo source = context.Get(directory)!;
+            DirectoryInfo? artifactsDirectory = context.Get(artifacts);
+            if (artifactsDirectory is { Exists: false })
+            {
+                throw new CliUsageException($"--artifacts '{artifactsDirectory.FullName}' does not exist.");
+            }
+
+            ModelPackage package = LoadCheckedPackage(source.FullName);
+            ServiceProvider services = CliServices.Build(context, context.Get(storage));
+            await using ConfiguredAsyncDisposable disposeServices = services.ConfigureAwait(false);
+            EnsureLoadable(services.GetRequiredService<IXrayClassifier>(), package);
+
+            IModelRegistry registry = services.GetRequiredService<IModelRegistry>();
+            CurrentModelPointer? before = await registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
+            CurrentModelPointer after;
+            try
+            {
+                after = await registry.PublishAsync(package, artifactsDirectory?.FullName, before?.ETag, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ModelRegistryConflictException ex)
+            {
+                throw new CliFailureException($"Not published: current.json changed while publishing ({ex.Message}). Run the command again.");
+            }
+
+            if (context.Get(json))
+            {
+                context.WriteJson(new PublishResultOutput(before?.Version, after));
+            }
+            else
+            {
+                context.Console.WriteLine($"Published and now serving {after.Version} (was {before?.Version ?? "none"}), ONNX SHA-256 {after.OnnxSha256}.");
+            }
+
+            return CovidCli.Success;
+        });
+        return command;
+    }
+
+    /// <summary>Manifest, ONNX SHA-256 and weights checksum, exactly as a retraining run's package is loaded before it is published.</summary>
+    private static ModelPackage LoadCheckedPackage(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new CliUsageException($"'{directory}' does not exist.");
+        }
+
+        try
+        {
+            return ModelPackage.LoadFromDirectory(directory);
+        }
+        catch (Exception ex) when (ex is InvalidModelPackageException or InvalidModelWeightsException)
+        {
+            throw new CliFailureException($"Not published: {ex.Message}");
+        }
+    }
+
+    /// <summary>Loads the graph in ONNX Runtime and checks it against the manifest, as serving will before switching.</summary>
+    private static void EnsureLoadable(IXrayClassifier classifier, ModelPackage package)
+    {
+        try
+        {
+            classifier.Activate(package);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new CliFailureException($"Not published: ONNX Runtime cannot serve model {package.Manifest.Version}: {ex.Message}");
+        }
+    }
+
     private static Command CreateRollback()
     {
         Option<string?> storage = CommonOptions.Storage();
@@ -225,3 +311,5 @@ public sealed record ModelList(string? CurrentVersion, IReadOnlyList<ModelListIt
 public sealed record ModelDetails(bool Served, ModelManifest Manifest);
 
 public sealed record RollbackResult(string? PreviousVersion, CurrentModelPointer Current);
+
+public sealed record PublishResultOutput(string? PreviousVersion, CurrentModelPointer Current);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Security;
 using ServerlessCovid.Core.Storage;
 
 namespace ServerlessCovid.Cli.Infrastructure;
@@ -18,6 +19,7 @@ internal static class CliComposition
         services.AddTriageStorage();
         services.AddDatasets();
         services.AddXrayInference();
+        services.AddHospitalAccess();
         return services;
     }
 }

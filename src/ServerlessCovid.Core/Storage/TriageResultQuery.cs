@@ -18,6 +18,12 @@ public sealed record TriageResultQuery
 
     public TriageStatus? Status { get; init; }
 
+    /// <summary>Any of these statuses (an explicit list); combined with <see cref="Status"/> when both are set.</summary>
+    public IReadOnlyList<TriageStatus>? Statuses { get; init; }
+
+    /// <summary>Longest continuation token accepted; anything longer was not issued by this API.</summary>
+    public const int MaxContinuationTokenLength = 2048;
+
     /// <summary>The token a previous page returned; opaque to callers.</summary>
     public string? ContinuationToken { get; init; }
 

@@ -154,7 +154,7 @@ public sealed partial class TriageResultStore
         {
             return new TriageResultPage([], null);
         }
-        catch (RequestFailedException ex) when (ex.Status == 400 && query.ContinuationToken is not null)
+        catch (RequestFailedException ex) when (ex.Status is >= 400 and < 500 && query.ContinuationToken is not null)
         {
             throw new InvalidContinuationTokenException("The continuation token was not accepted by the results table.", ex);
         }
@@ -175,9 +175,11 @@ public sealed partial class TriageResultStore
             clauses.Add(TableClient.CreateQueryFilter($"Label eq {label}"));
         }
 
-        if (query.Status is { } status)
+        List<TriageStatus> statuses = [.. (query.Statuses ?? []).Concat(query.Status is { } one ? [one] : []).Distinct()];
+        if (statuses.Count > 0)
         {
-            clauses.Add(TableClient.CreateQueryFilter($"Status eq {TriageResultEntities.StatusName(status)}"));
+            clauses.Add("(" + string.Join(" or ", statuses.Select(
+                status => TableClient.CreateQueryFilter($"Status eq {TriageResultEntities.StatusName(status)}"))) + ")");
         }
 
         return string.Join(" and ", clauses);
@@ -272,11 +274,24 @@ public sealed partial class TriageResultStore
             return null;
         }
 
+        if (token.Length > TriageResultQuery.MaxContinuationTokenLength)
+        {
+            throw new InvalidContinuationTokenException(
+                $"The continuation token is longer than {TriageResultQuery.MaxContinuationTokenLength} characters; start the listing again without it.");
+        }
+
         try
         {
             string base64 = token.Replace('-', '+').Replace('_', '/');
             base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
-            return Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+            string decoded = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
+            if (decoded.Length == 0 || decoded.Any(c => c is < ' ' or > '~'))
+            {
+                // The table service's tokens are printable ASCII; anything else would end up in a request header.
+                throw new InvalidContinuationTokenException("The continuation token is malformed; start the listing again without it.");
+            }
+
+            return decoded;
         }
         catch (FormatException ex)
         {

@@ -49,7 +49,7 @@ public sealed partial class CurrentModelProvider : IDisposable
         }
 
         return _classifier.CurrentModel ?? throw new ModelUnavailableException(
-            "No model has been published yet: publish one (covid models publish) and retry.");
+            "No model has been published yet: publish one (covid models publish DIR --storage CONN, or POST /api/retraining) and retry.");
     }
 
     /// <summary>

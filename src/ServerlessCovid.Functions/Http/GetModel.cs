@@ -16,7 +16,7 @@ public sealed class GetModel(BlobModelRegistry registry, IXrayClassifier classif
 {
     [Function(nameof(GetModel))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "model")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "model")] HttpRequest request,
         CancellationToken cancellationToken)
     {
         CurrentModelPointer? current = await registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false);

@@ -16,7 +16,7 @@ public sealed class GetModelFile(BlobModelRegistry registry)
 
     [Function(nameof(GetModelFile))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "models/{version}/files/{*path}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "models/{version}/files/{*path}")] HttpRequest request,
         string version,
         string path,
         CancellationToken cancellationToken)

@@ -14,7 +14,7 @@ public sealed class GetResult(TriageResultStore results)
 {
     [Function(nameof(GetResult))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "hospitals/{hospital}/results/{id}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "hospitals/{hospital}/results/{id}")] HttpRequest request,
         string hospital,
         string id,
         CancellationToken cancellationToken)

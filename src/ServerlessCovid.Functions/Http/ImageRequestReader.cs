@@ -6,41 +6,22 @@ using ServerlessCovid.Core.Imaging;
 namespace ServerlessCovid.Functions.Http;
 
 /// <summary>
-/// Reads an uploaded image from a raw body or the first file of a multipart form, refusing oversized uploads
-/// before buffering them and declared types that cannot be an image.
+/// Reads an uploaded image from the first file of a <c>multipart/form-data</c> body, or else from the raw body
+/// whatever its declared type (the bytes are sniffed later), refusing oversized uploads before buffering them.
 /// </summary>
 internal static class ImageRequestReader
 {
     public static async Task<(byte[]? Image, JsonResponse? Problem)> ReadAsync(
         HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
-        if (request.HasFormContentType)
+        ArgumentNullException.ThrowIfNull(request);
+        if (IsMultipartForm(request.ContentType))
         {
-            IFormCollection form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
-            IFormFile? file = form.Files.Count > 0 ? form.Files[0] : null;
-            if (file is null)
-            {
-                return (null, Problems.BadRequest(ApiErrorCodes.MissingImage, "The multipart form has no file part; send the x-ray as its first file."));
-            }
-
-            if (file.Length > maxBytes)
-            {
-                return (null, TooLarge(file.Length, maxBytes));
-            }
-
-            using Stream fileStream = file.OpenReadStream();
-            return (await ReadBoundedAsync(fileStream, maxBytes, cancellationToken).ConfigureAwait(false), null);
+            return await ReadMultipartAsync(request, maxBytes, cancellationToken).ConfigureAwait(false);
         }
 
-        if (request.ContentType is { Length: > 0 } contentType && !CouldBeImage(contentType))
-        {
-            return (null, Problems.Create(
-                StatusCodes.Status415UnsupportedMediaType,
-                ApiErrorCodes.UnsupportedMediaType,
-                $"Content-Type '{contentType}' cannot carry an image: send image/png, image/jpeg (or another image/* type), "
-                + "application/octet-stream, or multipart/form-data."));
-        }
-
+        // Anything else is raw bytes, whatever Content-Type says (none, application/x-www-form-urlencoded as curl
+        // sends with --data-binary, octet-stream, image/*): the preprocessor sniffs the format from the bytes.
         if (request.ContentLength > maxBytes)
         {
             return (null, TooLarge(request.ContentLength.Value, maxBytes));
@@ -50,10 +31,40 @@ internal static class ImageRequestReader
         return image is null ? (null, TooLarge(null, maxBytes)) : (image, null);
     }
 
-    private static bool CouldBeImage(string contentType) =>
-        MediaTypeHeaderValue.TryParse(contentType, out MediaTypeHeaderValue? parsed)
-        && (parsed.MediaType.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
-            || parsed.MediaType.Equals("application/octet-stream", StringComparison.OrdinalIgnoreCase));
+    private static async Task<(byte[]? Image, JsonResponse? Problem)> ReadMultipartAsync(
+        HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or FormatException or InvalidOperationException)
+        {
+            return (null, Problems.BadRequest(ApiErrorCodes.MalformedMultipart,
+                $"The multipart/form-data body could not be read ({ex.Message}); send the x-ray as the first file part, or as the raw body."));
+        }
+
+        IFormFile? file = form.Files.Count > 0 ? form.Files[0] : null;
+        if (file is null)
+        {
+            return (null, Problems.BadRequest(ApiErrorCodes.MissingImage, "The multipart form has no file part; send the x-ray as its first file."));
+        }
+
+        if (file.Length > maxBytes)
+        {
+            return (null, TooLarge(file.Length, maxBytes));
+        }
+
+        using Stream fileStream = file.OpenReadStream();
+        byte[]? image = await ReadBoundedAsync(fileStream, maxBytes, cancellationToken).ConfigureAwait(false);
+        return image is null ? (null, TooLarge(null, maxBytes)) : (image, null);
+    }
+
+    private static bool IsMultipartForm(string? contentType) =>
+        contentType is { Length: > 0 }
+        && MediaTypeHeaderValue.TryParse(contentType, out MediaTypeHeaderValue? parsed)
+        && parsed.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Reads at most <paramref name="maxBytes"/>; null when the stream holds more (no Content-Length given).</summary>
     private static async Task<byte[]?> ReadBoundedAsync(Stream stream, long maxBytes, CancellationToken cancellationToken)

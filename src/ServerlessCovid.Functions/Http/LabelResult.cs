@@ -18,7 +18,7 @@ public sealed class LabelResult(ResultLabellingService labelling)
 {
     [Function(nameof(LabelResult))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "hospitals/{hospital}/results/{id}/label")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "hospitals/{hospital}/results/{id}/label")] HttpRequest request,
         string hospital,
         string id,
         CancellationToken cancellationToken)

@@ -17,7 +17,7 @@ public sealed class ListResults(TriageResultStore results)
 {
     [Function(nameof(ListResults))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "hospitals/{hospital}/results")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "hospitals/{hospital}/results")] HttpRequest request,
         string hospital,
         CancellationToken cancellationToken)
     {
@@ -45,14 +45,41 @@ public sealed class ListResults(TriageResultStore results)
         }
     }
 
+    private static readonly string[] IsoFormats =
+    [
+        "yyyy-MM-dd",
+        "yyyy-MM-dd'T'HH:mm",
+        "yyyy-MM-dd'T'HH:mmK",
+        "yyyy-MM-dd'T'HH:mm:ss",
+        "yyyy-MM-dd'T'HH:mm:ssK",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF",
+        "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK",
+    ];
+
+    private static readonly string[] Parameters = ["from", "to", "label", "status", "pageSize", "continuationToken"];
+
     internal static (TriageResultQuery? Query, string? Error) ParseQuery(IQueryCollection query)
     {
-        TriageResultQuery result = new() { ContinuationToken = Single(query, "continuationToken") };
+        foreach (string name in Parameters)
+        {
+            if (query.TryGetValue(name, out Microsoft.Extensions.Primitives.StringValues values) && values.Count > 1)
+            {
+                return (null, $"'{name}' was given {values.Count} times; give it once (a list of statuses is one comma-separated value).");
+            }
+        }
+
+        string? token = Single(query, "continuationToken");
+        if (token is { Length: > TriageResultQuery.MaxContinuationTokenLength })
+        {
+            return (null, $"'continuationToken' is longer than {TriageResultQuery.MaxContinuationTokenLength} characters.");
+        }
+
+        TriageResultQuery result = new() { ContinuationToken = token };
         if (Single(query, "from") is { } from)
         {
             if (!TryParseTime(from, out DateTimeOffset value))
             {
-                return (null, $"'from' must be an ISO 8601 date or time, got '{from}'.");
+                return (null, $"'from' must be an ISO 8601 date (yyyy-MM-dd) or time (yyyy-MM-ddTHH:mm[:ss[.fff]][Z|±hh:mm]), got '{from}'.");
             }
 
             result = result with { From = value };
@@ -62,7 +89,7 @@ public sealed class ListResults(TriageResultStore results)
         {
             if (!TryParseTime(to, out DateTimeOffset value))
             {
-                return (null, $"'to' must be an ISO 8601 date or time, got '{to}'.");
+                return (null, $"'to' must be an ISO 8601 date (yyyy-MM-dd) or time (yyyy-MM-ddTHH:mm[:ss[.fff]][Z|±hh:mm]), got '{to}'.");
             }
 
             result = result with { To = value };
@@ -85,12 +112,18 @@ public sealed class ListResults(TriageResultStore results)
 
         if (Single(query, "status") is { } status)
         {
-            if (!Enum.TryParse(status, ignoreCase: true, out TriageStatus parsed) || !Enum.IsDefined(parsed) || int.TryParse(status, out _))
+            List<TriageStatus> statuses = [];
+            foreach (string part in status.Split(','))
             {
-                return (null, $"'status' must be 'scored', 'rejected' or 'failed', got '{status}'.");
+                if (!TryParseStatus(part, out TriageStatus parsed))
+                {
+                    return (null, $"'status' must be one of 'scored', 'rejected', 'failed', or a comma-separated list of them, got '{status}'.");
+                }
+
+                statuses.Add(parsed);
             }
 
-            result = result with { Status = parsed };
+            result = result with { Statuses = statuses };
         }
 
         if (Single(query, "pageSize") is { } size)
@@ -107,13 +140,31 @@ public sealed class ListResults(TriageResultStore results)
         return (result, null);
     }
 
+    /// <summary>Exactly a status name (case-insensitive): no numbers, no enum flag combinations, no whitespace.</summary>
+    private static bool TryParseStatus(string text, out TriageStatus status)
+    {
+        foreach (TriageStatus candidate in Enum.GetValues<TriageStatus>())
+        {
+            if (string.Equals(candidate.ToString(), text, StringComparison.OrdinalIgnoreCase))
+            {
+                status = candidate;
+                return true;
+            }
+        }
+
+        status = default;
+        return false;
+    }
+
     private static string? Single(IQueryCollection query, string name) =>
         query.TryGetValue(name, out Microsoft.Extensions.Primitives.StringValues values) && !string.IsNullOrWhiteSpace(values[0])
             ? values[0]
             : null;
 
+    /// <summary>ISO 8601 only (no culture formats such as 1/2/2020); a time without offset is UTC.</summary>
     private static bool TryParseTime(string text, out DateTimeOffset value) =>
-        DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+        DateTimeOffset.TryParseExact(text, IsoFormats, CultureInfo.InvariantCulture,
+            DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
 }
 
 public sealed record ResultPageResponse(IReadOnlyList<TriageResultResponse> Items, string? ContinuationToken, string Disclaimer);

@@ -9,6 +9,7 @@ public static class ApiErrorCodes
     public const string NoModelPublished = "no_model_published";
     public const string NotFound = "not_found";
     public const string MissingImage = "missing_image";
+    public const string MalformedMultipart = "malformed_multipart";
     public const string UnsupportedMediaType = "unsupported_media_type";
     public const string InvalidQuery = "invalid_query";
     public const string InvalidContinuationToken = "invalid_continuation_token";

@@ -20,7 +20,7 @@ public sealed class TriageXray(TriageService triage, IOptions<ImageInputOptions>
 
     [Function(nameof(TriageXray))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "hospitals/{hospital}/triage")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "hospitals/{hospital}/triage")] HttpRequest request,
         string hospital,
         CancellationToken cancellationToken)
     {

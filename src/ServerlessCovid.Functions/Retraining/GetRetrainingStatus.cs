@@ -29,7 +29,7 @@ public sealed partial class GetRetrainingStatus(ILogger<GetRetrainingStatus> log
 {
     [Function(nameof(GetRetrainingStatus))]
     public async Task<IActionResult> Run(
-        [HttpTrigger(AuthorizationLevel.Function, "get", Route = "retraining/{instanceId}")] HttpRequest request,
+        [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "retraining/{instanceId}")] HttpRequest request,
         string instanceId,
         [DurableClient] DurableTaskClient client,
         CancellationToken cancellationToken)

@@ -1,43 +1,51 @@
-using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
-using Microsoft.Azure.Functions.Worker.Http;
 using Microsoft.DurableTask.Client;
+using ServerlessCovid.Functions.Http;
 using ServerlessCovid.Retraining.Hosting;
 
 namespace ServerlessCovid.Functions.Retraining;
 
+/// <summary>What <c>POST /api/retraining</c> answers when it starts a run.</summary>
+public sealed record RetrainingStartedResponse(string InstanceId, string StatusUrl, string Detail);
+
 /// <summary>
-/// <c>POST /api/retraining</c> (function or master key) starts a run on demand and answers with the Durable status
-/// URLs (202), or 409 with the same URLs when a run is already pending or running.
+/// <c>POST /api/retraining</c> (administrator) starts a run on demand: 202 with the project's own status URL
+/// (<c>GET /api/retraining/{id}</c>) in the body and in <c>Location</c>, or 409 problem details with the same URL
+/// when a run is already pending or running. It never returns the Durable runtime's webhook URLs: those carry the
+/// extension's system key, which can terminate, purge or rewind any instance.
 /// </summary>
 public sealed class StartRetraining(RetrainingStarter starter)
 {
+    public const string AlreadyRunning = "retraining_already_running";
+
     [Function(nameof(StartRetraining))]
-    public async Task<HttpResponseData> StartAsync(
-        [HttpTrigger(AuthorizationLevel.Function, "post", Route = "retraining")] HttpRequestData request,
+    public async Task<IActionResult> StartAsync(
+        [HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "retraining")] HttpRequest request,
         [DurableClient] DurableTaskClient client,
-        FunctionContext context)
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(context);
-        RetrainingStartResult result = await starter.StartAsync(client, "http", cancellationToken: context.CancellationToken)
-            .ConfigureAwait(false);
+        RetrainingStartResult result = await starter.StartAsync(client, "http", cancellationToken: cancellationToken).ConfigureAwait(false);
+        string statusUrl = StatusUrl(result.InstanceId);
         if (result.Started)
         {
-            return await client.CreateCheckStatusResponseAsync(request, result.InstanceId, context.CancellationToken).ConfigureAwait(false);
+            JsonResponse accepted = new(new RetrainingStartedResponse(result.InstanceId, statusUrl, result.Message), StatusCodes.Status202Accepted);
+            accepted.Headers["Location"] = statusUrl;
+            return accepted;
         }
 
-        HttpResponseData conflict = request.CreateResponse(HttpStatusCode.Conflict);
-        await conflict.WriteAsJsonAsync(
-            new
-            {
-                code = "retraining_already_running",
-                detail = result.Message,
-                status = result.ExistingStatus?.ToString(),
-                urls = client.CreateHttpManagementPayload(result.InstanceId, request),
-            },
-            context.CancellationToken).ConfigureAwait(false);
-        conflict.StatusCode = HttpStatusCode.Conflict;
+        JsonResponse conflict = Problems.Create(StatusCodes.Status409Conflict, AlreadyRunning, result.Message, new Dictionary<string, object?>
+        {
+            ["instanceId"] = result.InstanceId,
+            ["runtimeStatus"] = result.ExistingStatus?.ToString(),
+            ["statusUrl"] = statusUrl,
+        });
+        conflict.Headers["Location"] = statusUrl;
         return conflict;
     }
+
+    /// <summary>The project's status route for an instance, relative to the app's origin.</summary>
+    public static string StatusUrl(string instanceId) => "/api/retraining/" + Uri.EscapeDataString(instanceId);
 }

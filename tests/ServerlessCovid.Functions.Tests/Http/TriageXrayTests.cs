@@ -127,7 +127,7 @@ public sealed class TriageXrayTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Run_JsonContentType_Returns415UnsupportedMediaType()
+    public async Task Run_JsonBody_IsSniffedAndReturns415UnsupportedFormat()
     {
         // Setup
         await using FunctionsTestApp app = FunctionsTestApp.Create(azurite);
@@ -140,7 +140,7 @@ public sealed class TriageXrayTests(AzuriteFixture azurite)
 
         // Verify
         Assert.Equal(StatusCodes.Status415UnsupportedMediaType, response.Status);
-        Assert.Equal(ApiErrorCodes.UnsupportedMediaType, response.String("code"));
+        Assert.Equal(ImageErrorCodes.UnsupportedFormat, response.String("code"));
     }
 
     [Fact]
