@@ -19,6 +19,9 @@ public sealed class FunctionsMetadataTests
         { "LabelResult", "post", "hospitals/{hospital}/results/{id}/label" },
         { "GetModel", "get", "model" },
         { "GetModelFile", "get", "models/{version}/files/{*path}" },
+        { "StartRetraining", "post", "retraining" },
+        { "GetRetrainingStatus", "get", "retraining/{instanceId}" },
+        { "RollbackModel", "post", "model/rollback" },
     };
 
     [Theory]
@@ -32,7 +35,22 @@ public sealed class FunctionsMetadataTests
         Assert.Equal("httpTrigger", trigger.GetProperty("type").GetString());
         Assert.Equal(route, trigger.GetProperty("route").GetString());
         Assert.Equal([method], trigger.GetProperty("methods").EnumerateArray().Select(m => m.GetString()));
-        Assert.Equal(name == "GetHealth" ? "Anonymous" : "Function", trigger.GetProperty("authLevel").GetString());
+        // Anonymous at the host: HospitalAccessMiddleware authenticates every call (API key or Entra principal) and
+        // binds it to its hospital, in func start and in Azure alike (see docs/deploy.md).
+        Assert.Equal("Anonymous", trigger.GetProperty("authLevel").GetString());
+    }
+
+    [Fact]
+    public void EveryHttpFunction_Metadata_IsClassifiedInRouteAccess()
+    {
+        // Act
+        string[] http = [.. Functions.Value
+            .Where(f => Bindings(f).Any(b => b.GetProperty("type").GetString() == "httpTrigger"))
+            .Select(f => f.GetProperty("name").GetString()!)
+            .Order(StringComparer.Ordinal)];
+
+        // Assert
+        Assert.Equal(ServerlessCovid.Functions.Security.RouteAccess.Functions.Keys.Order(StringComparer.Ordinal), http);
     }
 
     [Fact]
