@@ -285,9 +285,10 @@ public sealed partial class TriageResultStore
             string base64 = token.Replace('-', '+').Replace('_', '/');
             base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
             string decoded = Encoding.UTF8.GetString(Convert.FromBase64String(base64));
-            if (decoded.Length == 0 || decoded.Any(c => c is < ' ' or > '~'))
+            if (decoded.Length == 0 || decoded.Any(c => c is < ' ' or > '~') || decoded.Count(c => c == ' ') != 1)
             {
-                // The table service's tokens are printable ASCII; anything else would end up in a request header.
+                // The table SDK's tokens are "{next partition key} {next row key}" in printable ASCII; anything else
+                // was not issued here, and would end up in a request header.
                 throw new InvalidContinuationTokenException("The continuation token is malformed; start the listing again without it.");
             }
 

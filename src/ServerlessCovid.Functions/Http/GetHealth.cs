@@ -9,5 +9,5 @@ public sealed class GetHealth
 {
     [Function(nameof(GetHealth))]
     public IActionResult Run([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
-        new OkObjectResult(new { status = "ok" });
+        new JsonResponse(new { status = "ok" });
 }
