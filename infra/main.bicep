@@ -37,6 +37,9 @@ param maxReplicas int = 2
 @description('NCRONTAB schedule of the retraining timer (UTC): weekly, Sunday 03:00 by default.')
 param retrainingSchedule string = '0 0 3 * * 0'
 
+@description('Client id of the Microsoft Entra app registration (app roles ServerlessCovid.Admin and Hospital.<hospital>) for Container Apps built-in authentication; empty: API keys only.')
+param entraClientId string = ''
+
 @description('Storage redundancy.')
 @allowed([
   'Standard_LRS'
@@ -228,6 +231,7 @@ module functionsApp 'modules/functions-app.bicep' = {
     applicationInsightsName: names.applicationInsights
     storageNames: storageNames
     retrainingSchedule: retrainingSchedule
+    entraClientId: entraClientId
   }
   dependsOn: [
     storageRoleAssignments

@@ -76,6 +76,12 @@ param storageNames StorageNames
 @description('NCRONTAB schedule of the retraining timer (UTC).')
 param retrainingSchedule string
 
+@description('Application (client) id of the Microsoft Entra app registration callers sign in to; empty: no built-in authentication, API keys only.')
+param entraClientId string = ''
+
+@description('Tenant of that app registration.')
+param entraTenantId string = tenant().tenantId
+
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
@@ -207,6 +213,11 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
               name: 'Inference__CudaDeviceId'
               value: '0'
             }
+            // Believe X-MS-CLIENT-PRINCIPAL only when built-in authentication (below) sits in front and sets it.
+            {
+              name: 'Access__TrustClientPrincipal'
+              value: empty(entraClientId) ? 'false' : 'true'
+            }
           ]
         }
       ]
@@ -216,6 +227,37 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
         // GPU replicas are slow to start (image pull, CUDA init): keep one a while after the last event.
         cooldownPeriod: 600
         pollingInterval: 15
+      }
+    }
+  }
+}
+
+// Container Apps built-in authentication with Microsoft Entra ID: validates bearer tokens for the app registration
+// and passes the signed-in principal (with its app roles) to the app in X-MS-CLIENT-PRINCIPAL. Unauthenticated
+// requests still reach the app, which refuses them itself, so API-key callers and /api/health keep working.
+resource auth 'Microsoft.App/containerApps/authConfigs@2026-01-01' = if (!empty(entraClientId)) {
+  parent: app
+  name: 'current'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: entraClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${entraTenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${entraClientId}'
+            entraClientId
+          ]
+        }
       }
     }
   }

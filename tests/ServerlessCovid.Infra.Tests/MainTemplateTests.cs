@@ -267,6 +267,21 @@ public sealed partial class MainTemplateTests(BicepBuildFixture fixture) : IClas
 
     private ArmResource FunctionsApp() => Single("Microsoft.App/containerApps");
 
+    [Fact]
+    public void FunctionsApp_ClientPrincipal_IsTrustedOnlyWithBuiltInAuthentication()
+    {
+        // Arrange
+        ArmResource app = FunctionsApp();
+
+        // Act
+        string trust = Text(AppSettings(app)["Access__TrustClientPrincipal"]);
+        ArmResource auth = Single("Microsoft.App/containerApps/authConfigs");
+
+        // Assert: the header is believed exactly when the authConfigs resource (deployed under the same condition) exists.
+        Assert.Contains("entraClientId", trust, StringComparison.Ordinal);
+        Assert.Equal("AllowAnonymous", (string?)auth.Properties["globalValidation"]!["unauthenticatedClientAction"]);
+    }
+
     private IEnumerable<ArmScope> Scopes()
     {
         // The main template and every module's nested template (Resources already walks into them).
