@@ -118,4 +118,27 @@ public sealed class RouteIdentityMatrixTests(AzuriteFixture azurite)
         Assert.Equal(401, revokedResponse.Status);
         Assert.Equal(AccessErrorCodes.Unauthenticated, System.Text.Json.JsonDocument.Parse(revokedResponse.Body).RootElement.GetProperty("code").GetString());
     }
+
+    [Theory]
+    [InlineData("h1\n")]
+    [InlineData("h1\r\n")]
+    [InlineData("h1\u2028")]
+    [InlineData("h1\0")]
+    public async Task Triage_HospitalWithTrailingLineBreak_Answers404ForHospitalAnd400ForAdmin(string hospital)
+    {
+        // Setup
+        await using FunctionsTestApp app = FunctionsTestApp.Create(azurite);
+        Keys keys = await AccessTestHarness.IssueKeysAsync(app);
+        await AccessTestHarness.PrepareAsync(app);
+        DurableTaskClient durable = Substitute.For<DurableTaskClient>("test");
+
+        // Trigger
+        RawResponse asHospital = await AccessTestHarness.CallAsync(app, nameof(TriageXray), Keys.Header(keys.OwnHospital), durable, "unused", hospital);
+        RawResponse asAdmin = await AccessTestHarness.CallAsync(app, nameof(TriageXray), Keys.Header(keys.Admin), durable, "unused", hospital);
+
+        // Verify: nothing stored under the bad id, and no 500.
+        Assert.Equal(404, asHospital.Status);
+        Assert.Equal(400, asAdmin.Status);
+        Assert.Contains("invalid_hospital", asAdmin.Body, StringComparison.Ordinal);
+    }
 }
