@@ -75,6 +75,31 @@ public sealed class PredictCommandTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Predict_DeviceAndOversizeFilesInBatch_RefusedWithCodesWithoutLoadingAndTheRestScored()
+    {
+        // Arrange: /dev/zero (a device whose length is 0) and a sparse 1 GiB file, around one good image.
+        string model = SavePackage("v1");
+        string red = SaveImage("red.png", new Rgb24(220, 40, 40));
+        string huge = Path.Combine(_work.FullName, "huge.png");
+        using (FileStream sparse = File.Create(huge))
+        {
+            sparse.SetLength(1L << 30);
+        }
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, "--json", "/dev/zero", huge, red);
+
+        // Assert
+        Assert.Equal(CovidCli.Failure, run.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(run.Output);
+        JsonElement[] results = [.. json.RootElement.GetProperty("results").EnumerateArray()];
+        Assert.Equal(3, results.Length);
+        Assert.Equal("not_regular_file", results[0].GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(ImageErrorCodes.TooLarge, results[1].GetProperty("error").GetProperty("code").GetString());
+        Assert.Equal(ClassNames.Covid, results[2].GetProperty("label").GetString());
+    }
+
+    [Fact]
     public async Task Predict_FolderArgument_ScoresEveryImageInItAsATable()
     {
         // Arrange

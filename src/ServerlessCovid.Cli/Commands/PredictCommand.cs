@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Cli.Infrastructure;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
@@ -79,8 +81,9 @@ public static class PredictCommand
             IXrayClassifier classifier = services.GetRequiredService<IXrayClassifier>();
             classifier.Activate(package);
 
+            long maxBytes = services.GetRequiredService<IOptions<ImageInputOptions>>().Value.MaxBytes;
             IReadOnlyList<PredictionRow> rows = await ScoreAsync(
-                context, classifier, paths, context.Get(batchSize), cancellationToken).ConfigureAwait(false);
+                context, classifier, paths, context.Get(batchSize), maxBytes, cancellationToken).ConfigureAwait(false);
             if (context.Get(json))
             {
                 context.WriteJson(new PredictionReport(ModelSummary.From(package.Manifest), rows, Disclaimers.ResearchOnly));
@@ -142,7 +145,8 @@ public static class PredictCommand
     }
 
     private static async Task<IReadOnlyList<PredictionRow>> ScoreAsync(
-        CliContext context, IXrayClassifier classifier, IReadOnlyList<string> paths, int batchSize, CancellationToken cancellationToken)
+        CliContext context, IXrayClassifier classifier, IReadOnlyList<string> paths, int batchSize, long maxBytes,
+        CancellationToken cancellationToken)
     {
         PredictionRow?[] rows = new PredictionRow?[paths.Count];
         await CliProgress.RunAsync(context, "Scoring", paths.Count, async progress =>
@@ -155,11 +159,17 @@ public static class PredictCommand
                 {
                     try
                     {
-                        images.Add(await File.ReadAllBytesAsync(paths[i], cancellationToken).ConfigureAwait(false));
+                        images.Add(await ReadImageFileAsync(paths[i], maxBytes, cancellationToken).ConfigureAwait(false));
                         readable.Add(i);
                     }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    catch (ImageRejectedException rejected)
                     {
+                        rows[i] = PredictionRow.Failed(paths[i], rejected.Code, rejected.Reason);
+                        progress.Increment();
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        // One file never aborts the batch, whatever went wrong reading it.
                         string code = ex is FileNotFoundException or DirectoryNotFoundException ? "not_found" : "unreadable";
                         rows[i] = PredictionRow.Failed(paths[i], code, ex.Message);
                         progress.Increment();
@@ -187,6 +197,61 @@ public static class PredictCommand
         }).ConfigureAwait(false);
         return [.. rows.Select(row => row!)];
     }
+
+    /// <summary>
+    /// Reads at most <paramref name="maxBytes"/> + 1 bytes: a file over the cap is <c>too_large</c> before it is
+    /// loaded, and a path that is not a regular file (a directory, a device such as /dev/zero whose length says
+    /// nothing about what it yields) is <c>not_regular_file</c>.
+    /// </summary>
+    internal static async Task<byte[]> ReadImageFileAsync(string path, long maxBytes, CancellationToken cancellationToken)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new ImageRejectedException(NotRegularFile, $"'{path}' is a directory, not an image file.");
+        }
+
+        FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using ConfiguredAsyncDisposable disposal = file.ConfigureAwait(false);
+        long declared = file.Length;
+        if (declared > maxBytes)
+        {
+            throw TooLarge(path, declared, maxBytes);
+        }
+
+        // One byte more than the length says: a device or pipe yields data its length (0) does not promise.
+        byte[] buffer = new byte[declared + 1];
+        int total = 0;
+        while (true)
+        {
+            int read = await file.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+            if (total > declared)
+            {
+                throw new ImageRejectedException(
+                    NotRegularFile, $"'{path}' is not a regular file: reading it gives more than the {declared:N0} bytes its length says.");
+            }
+        }
+
+        if (total != declared)
+        {
+            throw new ImageRejectedException(
+                NotRegularFile, $"'{path}' is not a regular file: its length says {declared:N0} bytes but reading it gave {total:N0}.");
+        }
+
+        return buffer.AsSpan(0, total).ToArray();
+    }
+
+    /// <summary>Stable code for a path that is a directory, device or pipe rather than a regular file.</summary>
+    internal const string NotRegularFile = "not_regular_file";
+
+    private static ImageRejectedException TooLarge(string path, long bytes, long maxBytes) => new(
+        ImageErrorCodes.TooLarge,
+        $"'{path}' is over the {maxBytes:N0}-byte limit (Imaging:MaxBytes): at least {bytes:N0} bytes; it was not loaded.");
 
     private static void Render(IAnsiConsole console, ModelManifest manifest, IReadOnlyList<PredictionRow> rows)
     {

@@ -14,42 +14,70 @@ namespace ServerlessCovid.Core.Imaging;
 
 /// <summary>
 /// ImageSharp behind a wall: a private <see cref="Configuration"/> that knows only the six formats we accept, decodes
-/// only the first frame of GIF and TIFF, and cannot allocate a buffer larger than the pixel cap implies. Every
-/// ImageSharp failure comes out as an <see cref="ImageRejectedException"/>.
+/// only the first frame of GIF and TIFF, and cannot allocate a buffer larger than the pixel cap implies. Each image
+/// is decoded under a <see cref="DecodeBudget"/> (time, caller's token, memory of <see cref="DecodeMemory"/>) after
+/// <see cref="ImagePreScan"/> has checked its container. Every ImageSharp failure comes out as an
+/// <see cref="ImageRejectedException"/>.
 /// </summary>
 internal sealed class HardenedImageDecoder
 {
     private const string Accepted = "PNG, JPEG, BMP, GIF, TIFF or WebP";
 
     private readonly ImageInputOptions _options;
+    private readonly TimeProvider _time;
     private readonly Configuration _configuration;
+    private readonly MemoryAllocator _allocator;
 
-    public HardenedImageDecoder(ImageInputOptions options)
+    public HardenedImageDecoder(ImageInputOptions options, TimeProvider? time = null)
     {
         _options = options;
+        _time = time ?? TimeProvider.System;
+        _allocator = MemoryAllocator.Create(new MemoryAllocatorOptions
+        {
+            AllocationLimitMegabytes = AllocationLimitMegabytes,
+        });
         _configuration = CreateConfiguration();
     }
 
     /// <summary>Largest single buffer a decoder may ask for, derived from the pixel cap (4 bytes per pixel plus slack).</summary>
     public int AllocationLimitMegabytes => (int)Math.Min(int.MaxValue, (_options.MaxPixels * 4 / (1024 * 1024)) + 64);
 
-    /// <summary>Sniffs the format and reads only the header; refuses unknown formats and out-of-range dimensions.</summary>
-    public (IImageFormat Format, IImageInfo Info) Identify(ReadOnlySpan<byte> bytes, Stream stream)
+    /// <summary>
+    /// A fresh budget for one image of <paramref name="fileBytes"/>: <c>Imaging:MaxDecodeSeconds</c> from now, the
+    /// caller's token, and a memory ceiling for header reading that <see cref="Identify"/> raises to
+    /// <see cref="DecodeMemory.LimitBytes"/> of the declared size.
+    /// </summary>
+    public DecodeBudget CreateBudget(long fileBytes, CancellationToken cancellationToken) => new(
+        _time, TimeSpan.FromSeconds(_options.MaxDecodeSeconds), DecodeMemory.HeaderLimitBytes(fileBytes), cancellationToken);
+
+    /// <summary>
+    /// Sniffs the format, pre-scans the container (<see cref="ImagePreScan"/>: PNG ancillary chunks removed in
+    /// place, JPEG scans counted, BMP/GIF/TIFF/WebP data checked for completeness) and reads only the header;
+    /// refuses unknown formats and out-of-range dimensions. <paramref name="length"/> may shrink (PNG chunks removed).
+    /// </summary>
+    public (IImageFormat Format, IImageInfo Info) Identify(byte[] buffer, ref int length, DecodeBudget budget)
     {
-        IImageFormat? format = Image.DetectFormat(_configuration, bytes);
+        IImageFormat? format = Image.DetectFormat(_configuration, buffer.AsSpan(0, length));
         if (format is null)
         {
-            throw new ImageRejectedException(ImageErrorCodes.UnsupportedFormat, DescribeUnknown(bytes));
+            throw new ImageRejectedException(ImageErrorCodes.UnsupportedFormat, DescribeUnknown(buffer.AsSpan(0, length)));
+        }
+
+        if (format is PngFormat)
+        {
+            length = ImagePreScan.SanitizePng(buffer.AsSpan(0, length));
         }
 
         IImageInfo? info;
         try
         {
-            info = Image.Identify(_configuration, stream, out _);
+            using MemoryStream memory = new(buffer, 0, length, writable: false);
+            using BudgetedStream stream = new(memory, budget);
+            info = Image.Identify(For(budget), stream, out _);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || budget.ExceededReason is not null)
         {
-            throw Map(ex, format);
+            throw Map(ex, format, budget);
         }
 
         if (info is null)
@@ -59,42 +87,82 @@ internal sealed class HardenedImageDecoder
         }
 
         CheckDimensions(info.Width, info.Height);
-        CheckComplete(bytes, format);
+        budget.LimitBytes = DecodeMemory.LimitBytes(info.Width, info.Height, length);
+        CheckContainer(buffer.AsSpan(0, length), format, budget);
         return (format, info);
     }
 
     /// <summary>
-    /// ImageSharp renders a truncated JPEG as if complete, filling the missing part with grey; a triage score of
-    /// half an x-ray must not happen. Entropy-coded data can never contain FF D9 (a data FF is always followed by
-    /// 00 or a restart marker), so an end-of-image marker after the last start-of-scan proves the scan finished.
+    /// ImageSharp renders missing data as blank (or grey) pixels; a triage score of half an x-ray must not happen.
+    /// Every format but PNG is checked here; PNG's image data is inflated only by <see cref="CheckPngComplete"/>,
+    /// which the 8-bit greyscale fast path (which detects truncation itself) does not need.
     /// </summary>
-    private static void CheckComplete(ReadOnlySpan<byte> bytes, IImageFormat format)
+    private void CheckContainer(ReadOnlySpan<byte> bytes, IImageFormat format, DecodeBudget budget)
     {
-        if (format is not JpegFormat)
+        try
         {
-            return;
+            switch (format)
+            {
+                case JpegFormat:
+                    ImagePreScan.CheckJpeg(bytes, _options.MaxJpegScans, budget);
+                    break;
+                case BmpFormat:
+                    ImagePreScan.CheckBmp(bytes);
+                    break;
+                case GifFormat:
+                    ImagePreScan.CheckGif(bytes, budget);
+                    break;
+                case TiffFormat:
+                    ImagePreScan.CheckTiff(bytes, budget);
+                    break;
+                case WebpFormat:
+                    ImagePreScan.CheckWebp(bytes);
+                    break;
+                default:
+                    break;
+            }
         }
-
-        int lastScan = bytes.LastIndexOf([(byte)0xFF, (byte)0xDA]);
-        if (lastScan < 0 || bytes[lastScan..].IndexOf([(byte)0xFF, (byte)0xD9]) < 0)
+        catch (Exception ex) when (ex is not OperationCanceledException || budget.ExceededReason is not null)
         {
-            throw new ImageRejectedException(
-                ImageErrorCodes.Corrupt,
-                "The jpeg is truncated: its image data ends before the end-of-image marker. Upload the complete file.");
+            throw Map(ex, format, budget);
         }
     }
 
-    public Image<TPixel> Decode<TPixel>(Stream stream, IImageFormat format)
+    /// <summary>Inflates a PNG's image data (counting, not keeping it) and refuses it when it ends early.</summary>
+    public void CheckPngComplete(ReadOnlySpan<byte> png, DecodeBudget budget)
+    {
+        try
+        {
+            ImagePreScan.CheckPngComplete(png, budget);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || budget.ExceededReason is not null)
+        {
+            throw Map(ex, PngFormat.Instance, budget);
+        }
+    }
+
+    public Image<TPixel> Decode<TPixel>(byte[] buffer, int length, IImageFormat format, DecodeBudget budget)
         where TPixel : unmanaged, IPixel<TPixel>
     {
         try
         {
-            return Image.Load<TPixel>(_configuration, stream);
+            using MemoryStream memory = new(buffer, 0, length, writable: false);
+            using BudgetedStream stream = new(memory, budget);
+            return Image.Load<TPixel>(For(budget), stream);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || budget.ExceededReason is not null)
         {
-            throw Map(ex, format);
+            throw Map(ex, format, budget);
         }
+    }
+
+    /// <summary>The shared configuration with an allocator that charges this image's budget.</summary>
+    private Configuration For(DecodeBudget budget)
+    {
+        Configuration configuration = _configuration.Clone();
+        configuration.MemoryAllocator = new BudgetedMemoryAllocator(
+            _allocator, budget, (int)Math.Min(int.MaxValue, AllocationLimitMegabytes * 1024L * 1024));
+        return configuration;
     }
 
     private void CheckDimensions(int width, int height)
@@ -116,9 +184,15 @@ internal sealed class HardenedImageDecoder
         }
     }
 
-    private ImageRejectedException Map(Exception ex, IImageFormat format)
+    private ImageRejectedException Map(Exception ex, IImageFormat format, DecodeBudget budget)
     {
         string name = XrayPreprocessor.FormatName(format);
+        if (budget.ExceededReason is not null)
+        {
+            return new ImageRejectedException(
+                ImageErrorCodes.DecodeBudgetExceeded, $"The {name} was not decoded: {budget.ExceededReason}", ex);
+        }
+
         return ex switch
         {
             ImageRejectedException rejected => rejected,
@@ -170,10 +244,7 @@ internal sealed class HardenedImageDecoder
         {
             // One block per image lets the resampler read rows straight from the decoder's buffer.
             PreferContiguousImageBuffers = true,
-            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions
-            {
-                AllocationLimitMegabytes = AllocationLimitMegabytes,
-            }),
+            MemoryAllocator = _allocator,
         };
 
         // Animations and multi-page scans: the first frame is the image; later frames would only cost memory.

@@ -28,4 +28,19 @@ public sealed class ImageInputOptions
     /// <summary>Shortest side allowed: below this there is nothing a 256×256 model could read.</summary>
     [Range(1, 4096)]
     public int MinSide { get; set; } = 16;
+
+    /// <summary>
+    /// Wall-clock budget for decoding one image (pre-scan, header, decode). Past it the decode stops at its next
+    /// read or allocation with <see cref="ImageErrorCodes.DecodeBudgetExceeded"/> and its buffers are freed. The
+    /// largest legitimate x-ray decodes in well under a second.
+    /// </summary>
+    [Range(0.001, 3600)]
+    public double MaxDecodeSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// Most start-of-scan markers a JPEG may have. A progressive file has about 10; every scan is a pass over all
+    /// the image's blocks, so thousands of scans in a small file are a CPU bomb (<see cref="ImageErrorCodes.DecodeBudgetExceeded"/>).
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxJpegScans { get; set; } = 100;
 }

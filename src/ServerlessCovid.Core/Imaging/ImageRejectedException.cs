@@ -12,6 +12,12 @@ public static class ImageErrorCodes
     public const string Corrupt = "corrupt";
 
     public const string DimensionsOutOfRange = "dimensions_out_of_range";
+
+    /// <summary>
+    /// Decoding would cost more than one image may: over <c>Imaging:MaxDecodeSeconds</c>, over the memory the declared
+    /// size allows, or more JPEG scans than <c>Imaging:MaxJpegScans</c>. The decode was stopped and its memory freed.
+    /// </summary>
+    public const string DecodeBudgetExceeded = "decode_budget_exceeded";
 }
 
 /// <summary>

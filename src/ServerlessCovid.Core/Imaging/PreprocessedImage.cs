@@ -7,4 +7,11 @@ namespace ServerlessCovid.Core.Imaging;
 /// path was taken, and how long decoding (checks, hash, identify, decode, EXIF orientation) and preprocessing
 /// (resize, scale, channel layout) took.
 /// </summary>
-public sealed record PreprocessedImage(ImageInfo Image, bool Grayscale, double DecodeMs, double PreprocessMs);
+public sealed record PreprocessedImage(ImageInfo Image, bool Grayscale, double DecodeMs, double PreprocessMs)
+{
+    /// <summary>Largest total of live decoder buffers while decoding (the PNG fast path: its row buffer).</summary>
+    public long PeakDecodeBytes { get; init; }
+
+    /// <summary>The memory budget the decode ran under (<see cref="DecodeMemory"/>); 0 on the PNG fast path.</summary>
+    public long DecodeLimitBytes { get; init; }
+}

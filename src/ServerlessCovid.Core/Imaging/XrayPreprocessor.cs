@@ -46,11 +46,11 @@ public sealed class XrayPreprocessor
     }
 
     /// <summary>Tests turn the PNG fast path off to compare it with ImageSharp's decoder.</summary>
-    internal XrayPreprocessor(ImageInputOptions options, bool pngFastPath)
+    internal XrayPreprocessor(ImageInputOptions options, bool pngFastPath, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
-        _decoder = new HardenedImageDecoder(options);
+        _decoder = new HardenedImageDecoder(options, time);
         _pngFastPath = pngFastPath;
     }
 
@@ -63,8 +63,13 @@ public sealed class XrayPreprocessor
     public static string PreprocessingId => Preprocessing.RgbStretchUnit256;
 
     /// <summary>Decodes <paramref name="image"/> and writes its 3×256×256 tensor into the start of <paramref name="destination"/>.</summary>
-    /// <exception cref="ImageRejectedException">The bytes are not a usable image.</exception>
-    public PreprocessedImage LoadTensor(ReadOnlySpan<byte> image, Span<float> destination)
+    /// <remarks>
+    /// The decode runs under <c>Imaging:MaxDecodeSeconds</c> and <paramref name="cancellationToken"/>, and its live
+    /// decoder buffers under <see cref="DecodeMemory"/>'s bound of the declared size.
+    /// </remarks>
+    /// <exception cref="ImageRejectedException">The bytes are not a usable image, or decoding them exceeded the budget.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public PreprocessedImage LoadTensor(ReadOnlySpan<byte> image, Span<float> destination, CancellationToken cancellationToken = default)
     {
         CheckDestination(destination);
         if (image.IsEmpty)
@@ -82,7 +87,7 @@ public sealed class XrayPreprocessor
         try
         {
             image.CopyTo(buffer);
-            return Process(buffer, image.Length, destination);
+            return Process(buffer, image.Length, destination, cancellationToken);
         }
         finally
         {
@@ -93,7 +98,7 @@ public sealed class XrayPreprocessor
     /// <summary>Reads an image file and writes its tensor into <paramref name="destination"/> (training and tools).</summary>
     /// <exception cref="ImageRejectedException">The file is not a usable image.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public PreprocessedImage LoadTensor(string path, Span<float> destination)
+    public PreprocessedImage LoadTensor(string path, Span<float> destination, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         CheckDestination(destination);
@@ -116,7 +121,7 @@ public sealed class XrayPreprocessor
                 file.ReadExactly(buffer, 0, (int)length);
             }
 
-            return Process(buffer, (int)length, destination);
+            return Process(buffer, (int)length, destination, cancellationToken);
         }
         finally
         {
@@ -132,12 +137,13 @@ public sealed class XrayPreprocessor
         return tensor;
     }
 
-    private PreprocessedImage Process(byte[] buffer, int length, Span<float> destination)
+    private PreprocessedImage Process(byte[] buffer, int length, Span<float> destination, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         string sha256 = ModelPackage.Sha256Hex(buffer.AsSpan(0, length));
-        using MemoryStream stream = new(buffer, 0, length, writable: false);
-        (IImageFormat format, IImageInfo info) = _decoder.Identify(buffer.AsSpan(0, length), stream);
+        int fileLength = length;
+        DecodeBudget budget = _decoder.CreateBudget(length, cancellationToken);
+        (IImageFormat format, IImageInfo info) = _decoder.Identify(buffer, ref length, budget);
         bool grayscale = IsGrayscale(format, info);
         if (grayscale && _pngFastPath && format is PngFormat
             && PngGrayscaleFastPath.TryDecode(buffer.AsSpan(0, length), out byte[]? rows, out int width, out int height))
@@ -149,10 +155,13 @@ public sealed class XrayPreprocessor
                 ReplicateGrey(destination);
                 long done = Stopwatch.GetTimestamp();
                 return new PreprocessedImage(
-                    new ImageInfo("png", width, height, length, sha256),
+                    new ImageInfo("png", width, height, fileLength, sha256),
                     true,
                     Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds,
-                    Stopwatch.GetElapsedTime(decoded, done).TotalMilliseconds);
+                    Stopwatch.GetElapsedTime(decoded, done).TotalMilliseconds)
+                {
+                    PeakDecodeBytes = (long)(width + 1) * height,
+                };
             }
             finally
             {
@@ -160,17 +169,22 @@ public sealed class XrayPreprocessor
             }
         }
 
-        stream.Position = 0;
+        if (format is PngFormat)
+        {
+            _decoder.CheckPngComplete(buffer.AsSpan(0, length), budget);
+        }
+
         return grayscale
-            ? DecodeAndResize<L8>(stream, format, 1, destination, started, sha256, length)
-            : DecodeAndResize<Rgb24>(stream, format, 3, destination, started, sha256, length);
+            ? DecodeAndResize<L8>(buffer, length, format, 1, destination, started, sha256, fileLength, budget)
+            : DecodeAndResize<Rgb24>(buffer, length, format, 3, destination, started, sha256, fileLength, budget);
     }
 
     private PreprocessedImage DecodeAndResize<TPixel>(
-        MemoryStream stream, IImageFormat format, int channels, Span<float> destination, long started, string sha256, int length)
+        byte[] buffer, int length, IImageFormat format, int channels, Span<float> destination, long started, string sha256,
+        int fileLength, DecodeBudget budget)
         where TPixel : unmanaged, IPixel<TPixel>
     {
-        using Image<TPixel> image = _decoder.Decode<TPixel>(stream, format);
+        using Image<TPixel> image = _decoder.Decode<TPixel>(buffer, length, format, budget);
         ApplyExifOrientation(image);
         long decoded = Stopwatch.GetTimestamp();
 
@@ -181,12 +195,16 @@ public sealed class XrayPreprocessor
         }
 
         long done = Stopwatch.GetTimestamp();
-        ImageInfo info = new(FormatName(format), image.Width, image.Height, length, sha256);
+        ImageInfo info = new(FormatName(format), image.Width, image.Height, fileLength, sha256);
         return new PreprocessedImage(
             info,
             channels == 1,
             Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds,
-            Stopwatch.GetElapsedTime(decoded, done).TotalMilliseconds);
+            Stopwatch.GetElapsedTime(decoded, done).TotalMilliseconds)
+        {
+            PeakDecodeBytes = budget.PeakBytes,
+            DecodeLimitBytes = budget.LimitBytes,
+        };
     }
 
     private static void Resize<TPixel>(Image<TPixel> image, int channels, Span<float> destination)

@@ -80,7 +80,7 @@ public sealed partial class OnnxXrayClassifier
             {
                 try
                 {
-                    prepared[i] = _preprocessor.LoadTensor(images[offset + i].Span, input.AsSpan(i * ValuesPerImage, ValuesPerImage));
+                    prepared[i] = _preprocessor.LoadTensor(images[offset + i].Span, input.AsSpan(i * ValuesPerImage, ValuesPerImage), cancellationToken);
                 }
                 catch (ImageRejectedException rejected)
                 {

@@ -89,7 +89,7 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
         float[] input = ArrayPool<float>.Shared.Rent(ValuesPerImage);
         try
         {
-            PreprocessedImage prepared = _preprocessor.LoadTensor(image.Span, input);
+            PreprocessedImage prepared = _preprocessor.LoadTensor(image.Span, input, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             long started = Stopwatch.GetTimestamp();
             float[] probabilities = Run(model, input, 1, cancellationToken);

@@ -19,12 +19,25 @@ public sealed partial class BlobModelRegistry : IModelRegistry
     private readonly TimeProvider _time;
     private readonly ILogger<BlobModelRegistry> _logger;
     private readonly AsyncOnce _containerCreated;
+    private readonly long _maxModelBytes;
 
     public BlobModelRegistry(
         BlobServiceClient blobs, IOptions<StorageOptions> options, TimeProvider time, ILogger<BlobModelRegistry> logger)
+        : this(blobs, options, Options.Create(new ModelRegistryOptions()), time, logger)
+    {
+    }
+
+    public BlobModelRegistry(
+        BlobServiceClient blobs,
+        IOptions<StorageOptions> options,
+        IOptions<ModelRegistryOptions> registryOptions,
+        TimeProvider time,
+        ILogger<BlobModelRegistry> logger)
     {
         ArgumentNullException.ThrowIfNull(blobs);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(registryOptions);
+        _maxModelBytes = registryOptions.Value.MaxModelBytes;
         _container = blobs.GetBlobContainerClient(options.Value.ModelsContainer);
         _time = time;
         _logger = logger;
@@ -168,9 +181,18 @@ public sealed partial class BlobModelRegistry : IModelRegistry
 
         try
         {
-            Response<BlobDownloadResult> response = await _container.GetBlobClient($"{version}/{relativePath}")
-                .DownloadContentAsync(cancellationToken).ConfigureAwait(false);
-            return response.Value.Content;
+            // Streamed, so the length is known before any content is read: an oversized file is never downloaded.
+            Response<BlobDownloadStreamingResult> response = await _container.GetBlobClient($"{version}/{relativePath}")
+                .DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            using BlobDownloadStreamingResult download = response.Value;
+            long length = download.Details.ContentLength;
+            if (length > _maxModelBytes)
+            {
+                throw new InvalidModelPackageException(
+                    $"{version}/{relativePath} is {length:N0} bytes; the limit is {_maxModelBytes:N0} (Models:MaxModelBytes).");
+            }
+
+            return await BinaryData.FromStreamAsync(download.Content, cancellationToken).ConfigureAwait(false);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

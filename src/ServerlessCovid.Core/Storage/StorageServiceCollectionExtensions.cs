@@ -9,6 +9,8 @@ public static class StorageServiceCollectionExtensions
     public static IServiceCollection AddTriageStorage(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<ModelRegistryOptions>().BindConfiguration(ModelRegistryOptions.SectionName)
+            .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<BlobModelRegistry>();
         services.TryAddSingleton<IModelRegistry>(provider => provider.GetRequiredService<BlobModelRegistry>());
         services.TryAddSingleton<TriageResultStore>();

@@ -65,6 +65,12 @@ public sealed partial class TriageResultStore
                 LogConcurrentWrite(_logger, result.Hospital, result.Id, attempt);
                 await BackOffAsync(attempt, cancellationToken).ConfigureAwait(false);
             }
+            catch (RequestFailedException ex) when (AsyncOnce.IsMissingResource(ex) && attempt < MaxAttempts)
+            {
+                // The table was deleted under us: create it again and write.
+                _tableCreated.Forget();
+                await _tableCreated.RunAsync(cancellationToken).ConfigureAwait(false);
+            }
         }
     }
 

@@ -21,6 +21,10 @@ public sealed partial class CurrentModelProvider : IDisposable
     private readonly TimeSpan _interval;
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private string? _activeETag;
+    private string? _failedETag;
+    private int _failures;
+    private DateTimeOffset _retryFailedAt;
+    private Exception? _failure;
     private long _nextCheckTicks; // UTC ticks, read and written atomically
 
     public CurrentModelProvider(
@@ -82,14 +86,19 @@ public sealed partial class CurrentModelProvider : IDisposable
 
     public void Dispose() => _refresh.Dispose();
 
+    /// <summary>How many times in a row the current <c>current.json</c> (by ETag) failed to load; 0 once one loads.</summary>
+    public int FailedLoadAttempts => _failures;
+
     private void ScheduleNextCheck() => Interlocked.Exchange(ref _nextCheckTicks, (_time.GetUtcNow() + _interval).UtcTicks);
 
     private async Task<bool> RefreshCoreAsync(CancellationToken cancellationToken)
     {
         string version = "current.json";
+        CurrentModelPointer? pointer = null;
+        bool remembered = false;
         try
         {
-            CurrentModelPointer? pointer = await _registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
+            pointer = await _registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
             if (pointer is null || pointer.ETag == _activeETag)
             {
                 ScheduleNextCheck();
@@ -97,13 +106,48 @@ public sealed partial class CurrentModelProvider : IDisposable
             }
 
             version = pointer.Version;
+            if (pointer.ETag == _failedETag && _time.GetUtcNow() < _retryFailedAt)
+            {
+                // This exact current.json already failed to load: do not download it again until the back-off ends.
+                ScheduleNextCheck();
+                if (_classifier.CurrentModel is not null)
+                {
+                    return false;
+                }
+
+                throw new ModelUnavailableException(
+                    $"The current model ({version}) failed to load and is not retried before {_retryFailedAt:u}: {_failure?.Message}",
+                    _failure!);
+            }
+
             ModelPackage package = await _registry.LoadPackageAsync(pointer.Version, cancellationToken).ConfigureAwait(false);
             string? previous = _classifier.CurrentModel?.Version;
-            _classifier.Activate(package);
+            try
+            {
+                _classifier.Activate(package);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                remembered = true;
+                RememberFailure(pointer, ex);
+                throw;
+            }
+
             _activeETag = pointer.ETag;
+            _failedETag = null;
+            _failures = 0;
             ScheduleNextCheck();
             LogActivated(_logger, pointer.Version, previous, pointer.Reason);
             return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not ModelUnavailableException && pointer is not null
+            && !remembered && RememberFailure(pointer, ex))
+        {
+            throw; // unreachable: RememberFailure returns false, so the handlers below run
+        }
+        catch (ModelUnavailableException) when (_classifier.CurrentModel is null)
+        {
+            throw;
         }
         catch (Exception ex) when (_classifier.CurrentModel is not null && ex is not OperationCanceledException)
         {
@@ -117,6 +161,21 @@ public sealed partial class CurrentModelProvider : IDisposable
             // Nothing to fall back on: callers see one exception type (HTTP 503, blob trigger retry) with the cause.
             throw new ModelUnavailableException($"The current model ({version}) could not be loaded: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// Remembers that <paramref name="pointer"/>'s ETag could not be loaded: it is not downloaded again for
+    /// <c>ModelRefreshSeconds × 2^(failures − 1)</c>, at most an hour; a new current.json (new ETag) is tried at once.
+    /// Returns false so it can sit in an exception filter.
+    /// </summary>
+    private bool RememberFailure(CurrentModelPointer pointer, Exception ex)
+    {
+        _failures = pointer.ETag == _failedETag ? _failures + 1 : 1;
+        _failedETag = pointer.ETag;
+        _failure = ex;
+        double seconds = Math.Min(_interval.TotalSeconds * Math.Pow(2, Math.Min(_failures - 1, 16)), 3600);
+        _retryFailedAt = _time.GetUtcNow().AddSeconds(seconds);
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} activated (was {Previous}; reason: {Reason})")]

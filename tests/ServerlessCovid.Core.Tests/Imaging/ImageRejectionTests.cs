@@ -218,7 +218,7 @@ public sealed class ImageRejectionTests
         }
 
         // Assert: every outcome is a decode or a known code, and damage was actually noticed.
-        string[] known = ["decoded", ImageErrorCodes.Corrupt, ImageErrorCodes.UnsupportedFormat, ImageErrorCodes.DimensionsOutOfRange, ImageErrorCodes.TooLarge, ImageErrorCodes.Empty];
+        string[] known = ["decoded", ImageErrorCodes.Corrupt, ImageErrorCodes.UnsupportedFormat, ImageErrorCodes.DimensionsOutOfRange, ImageErrorCodes.TooLarge, ImageErrorCodes.Empty, ImageErrorCodes.DecodeBudgetExceeded];
         Assert.All(codes, code => Assert.Contains(code, known));
         Assert.Contains(codes, code => code != "decoded");
     }

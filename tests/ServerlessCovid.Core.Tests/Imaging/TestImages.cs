@@ -93,6 +93,17 @@ internal static class TestImages
         return stream.ToArray();
     }
 
+    /// <summary>A copy of <paramref name="png"/> with one more chunk (correct CRC) just before IEND.</summary>
+    public static byte[] InsertChunkBeforeIend(byte[] png, string type, byte[] data)
+    {
+        int iend = png.Length - 12;
+        using MemoryStream stream = new();
+        stream.Write(png, 0, iend);
+        WriteChunk(stream, type, data);
+        stream.Write(png, iend, 12);
+        return stream.ToArray();
+    }
+
     private static void WriteChunk(Stream stream, string type, byte[] data)
     {
         Span<byte> length = stackalloc byte[4];

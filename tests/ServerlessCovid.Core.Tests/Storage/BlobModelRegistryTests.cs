@@ -50,6 +50,27 @@ public sealed class BlobModelRegistryTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task LoadPackageAsync_OnnxOverModelsMaxModelBytes_RefusedFromItsLengthWithoutDownloading()
+    {
+        // Arrange: v1 published, then its model.onnx replaced by a 64 KiB blob; the cap is 16 KiB.
+        BlobModelRegistry publisher = CreateRegistry(out BlobContainerClient container);
+        await publisher.PublishAsync(TestModelPackages.Create("v1"), artifactsDirectory: null, expectedCurrentETag: null);
+        await container.GetBlobClient("v1/model.onnx").UploadAsync(new BinaryData(new byte[64 * 1024]), overwrite: true);
+        BlobModelRegistry registry = new(
+            azurite.CreateBlobServiceClient(),
+            Options.Create(new StorageOptions { ModelsContainer = container.Name }),
+            Options.Create(new ModelRegistryOptions { MaxModelBytes = 16 * 1024 }),
+            TimeProvider.System,
+            NullLogger<BlobModelRegistry>.Instance);
+
+        // Act
+        InvalidModelPackageException error = await Assert.ThrowsAsync<InvalidModelPackageException>(() => registry.LoadPackageAsync("v1"));
+
+        // Assert
+        Assert.Contains("Models:MaxModelBytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task LoadPackageAsync_PublishedVersion_ReturnsVerifiedPackage()
     {
         // Arrange

@@ -49,6 +49,27 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task UpsertAsync_TableDeletedWhileRunning_RecreatesItAndEveryLaterWriteSucceeds()
+    {
+        // Arrange: the store has created its table and written once; then storage comes back empty.
+        TriageResultStore store = CreateStore(out TableClient table);
+        await store.UpsertAsync(Scored("h1", "a.png", T0, "sha-a"));
+        await table.DeleteAsync();
+
+        // Act
+        for (int i = 0; i < 5; i++)
+        {
+            await store.UpsertAsync(Scored("h1", $"b{i}.png", T0.AddMinutes(i), $"sha-b{i}"));
+        }
+
+        // Assert
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.NotNull(await store.GetAsync("h1", Scored("h1", $"b{i}.png", T0, "x").Id));
+        }
+    }
+
+    [Fact]
     public async Task UpsertAsync_SameResultTwice_KeepsOneRowAndOneIndexRow()
     {
         // Arrange

@@ -111,6 +111,31 @@ public sealed class CurrentModelProviderTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task RefreshAsync_SameBrokenCurrentJson_NotDownloadedAgainUntilTheBackOffEnds()
+    {
+        // Arrange: v1 served; v2 published with a corrupt graph; refresh interval 30 s.
+        (CurrentModelProvider provider, BlobModelRegistry registry, BlobContainerClient container) = Create(refreshSeconds: 30);
+        CurrentModelPointer v1 = await registry.PublishAsync(TestModelPackages.Create("v1"), null, null);
+        await provider.GetActiveAsync();
+        await registry.PublishAsync(TestModelPackages.Create("v2", scale: 5f), null, v1.ETag);
+        await container.GetBlobClient("v2/model.onnx").UploadAsync(BinaryData.FromBytes([9, 9, 9]), overwrite: true);
+        await provider.RefreshAsync(); // first failure: back off 30 s
+
+        // Act: forced refreshes inside the back-off, then one after it, then again inside the doubled back-off.
+        bool inside = await provider.RefreshAsync();
+        _time.Advance(TimeSpan.FromSeconds(31));
+        bool after = await provider.RefreshAsync();
+        _time.Advance(TimeSpan.FromSeconds(31));
+        bool insideDoubled = await provider.RefreshAsync();
+
+        // Assert: v1 still served throughout and v2 never activated; the back-off is remembered per ETag.
+        Assert.False(inside || after || insideDoubled);
+        Assert.Equal("v1", (await provider.GetActiveAsync()).Version);
+        Assert.Equal(["v1"], _activated);
+        Assert.Equal(2, provider.FailedLoadAttempts);
+    }
+
+    [Fact]
     public async Task GetActiveAsync_FirstPackageCorrupt_ThrowsSoTheCallerRetries()
     {
         // Arrange
