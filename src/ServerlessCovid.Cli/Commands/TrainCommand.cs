@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessCovid.Cli.Infrastructure;
 using ServerlessCovid.Core.Evaluation;
 using ServerlessCovid.Core.Evaluation.Report;
 using ServerlessCovid.Core.Imaging;
@@ -106,7 +107,8 @@ public static class TrainCommand
                     .Publish(outcome, modelVersion, Path.Combine(outDirectory, "model"));
                 ExportCommand.PrintPackage(writer, published);
                 string reportDirectory = Path.Combine(outDirectory, "report");
-                EvaluationMetrics metrics = await TrainingReport.WriteAsync(published.Package, outcome, reportDirectory, cancellationToken)
+                EvaluationMetrics metrics = await TrainingReport.WriteAsync(
+                        published.Package, outcome, reportDirectory, CliServices.GetInferenceOptions(new CliContext(parse)), cancellationToken)
                     .ConfigureAwait(false);
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Report: {Path.Combine(reportDirectory, EvaluationReportWriter.HtmlFileName)} (validation accuracy {metrics.ToSummary().Accuracy:F3})"));

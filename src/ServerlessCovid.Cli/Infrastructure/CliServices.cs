@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.DependencyInjection;
+using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Storage;
 
 namespace ServerlessCovid.Cli.Infrastructure;
@@ -120,6 +121,18 @@ public static class CliServices
 
         string? fromEnvironment = Environment.GetEnvironmentVariable(CommonOptions.StorageConnectionVariable);
         return string.IsNullOrWhiteSpace(fromEnvironment) ? null : fromEnvironment;
+    }
+
+    /// <summary>
+    /// The <c>Inference</c> settings of this run (environment, then <c>--set</c>), for verbs that create ONNX Runtime
+    /// sessions without a service provider (<c>covid train</c>'s report, <c>covid platform</c>).
+    /// </summary>
+    public static InferenceOptions GetInferenceOptions(CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        InferenceOptions options = new();
+        BuildConfiguration(null, context.Settings).GetSection(InferenceOptions.SectionName).Bind(options);
+        return options;
     }
 
     /// <summary>Whether some storage account is configured for this run (option, environment or <c>--set</c>).</summary>
