@@ -40,7 +40,7 @@ public static class PredictCommand
         Option<bool> json = CommonOptions.Json();
         Argument<string[]> files = new("FILE")
         {
-            Description = "Image files (PNG, JPEG, BMP, GIF, TIFF, WebP) or folders of them.",
+            Description = "Image files (PNG, JPEG, BMP, GIF, TIFF, WebP) or folders of them (searched with their sub-folders; an empty folder is an error).",
             Arity = ArgumentArity.OneOrMore,
         };
 
@@ -95,7 +95,11 @@ public static class PredictCommand
         return command;
     }
 
-    /// <summary>Folders expand to the images directly inside them, sorted, so output order is reproducible.</summary>
+    /// <summary>
+    /// Folders expand to the images anywhere under them (e.g. <c>covid/</c> and <c>normal/</c> of a dataset), sorted,
+    /// so output order is reproducible. A folder with no image in it is an error, never silently nothing.
+    /// </summary>
+    /// <exception cref="CliFailureException">A folder holds no image.</exception>
     internal static IReadOnlyList<string> ExpandInputs(IEnumerable<string> inputs)
     {
         List<string> paths = [];
@@ -103,9 +107,17 @@ public static class PredictCommand
         {
             if (Directory.Exists(input))
             {
-                paths.AddRange(Directory.EnumerateFiles(input)
-                    .Where(file => ImageExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase))
-                    .Order(StringComparer.Ordinal));
+                string[] images = [.. Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
+                    .Where(file => ImageExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase)
+                        && !Path.GetFileName(file).StartsWith('.'))
+                    .Order(StringComparer.Ordinal)];
+                if (images.Length == 0)
+                {
+                    throw new CliFailureException(
+                        $"Folder '{input}' holds no images ({string.Join(", ", ImageExtensions)}), in it or in its sub-folders.");
+                }
+
+                paths.AddRange(images);
             }
             else
             {
