@@ -61,14 +61,15 @@ public static class PredictCommand
             }
         });
 
+        command.Options.Add(CommonOptions.AccountUrl());
         command.SetCliAction(async (context, cancellationToken) =>
         {
             DirectoryInfo? modelDirectory = context.Get(model);
             string? connection = context.Get(storage);
-            if (modelDirectory is null && !CliServices.HasStorageConnection(context, connection))
+            if (modelDirectory is null && !CliServices.HasStorageConnection(context, connection) && CliServices.AccountUrlOf(context) is null)
             {
                 throw new CliUsageException(
-                    $"Say which model to use: --model DIR, or --storage CONN (or set ${CommonOptions.StorageConnectionVariable}).");
+                    $"Say which model to use: --model DIR, or --storage CONN or --account-url URL (or set ${CommonOptions.StorageConnectionVariable}).");
             }
 
             IReadOnlyList<string> paths = ExpandInputs(context.Get(files) ?? []);

@@ -33,6 +33,15 @@ public sealed class StorageAccount
 
     public static StorageAccount FromConnectionString(string connectionString) => new(connectionString);
 
+    /// <summary>
+    /// The credential of an identity-based account (<c>DefaultAzureCredential</c>, or <c>ManagedIdentityCredential</c>
+    /// when <c>__clientId</c> names a user-assigned identity); null for a connection string. Creating it calls nothing.
+    /// </summary>
+    public TokenCredential? Credential => _credential;
+
+    /// <summary>The blob endpoint of an identity-based account; null for a connection string.</summary>
+    public Uri? BlobServiceUri => _blobUri;
+
     /// <summary>Reads the connection named <paramref name="connectionName"/> the way the Functions host does.</summary>
     public static StorageAccount FromConfiguration(IConfiguration configuration, string connectionName)
     {
