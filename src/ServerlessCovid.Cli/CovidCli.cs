@@ -24,6 +24,7 @@ public static class CovidCli
         root.Subcommands.Add(PredictCommand.Create());
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(ResultsCommand.Create());
+        root.Subcommands.Add(LabelsCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(DatasetCommand.Create());
