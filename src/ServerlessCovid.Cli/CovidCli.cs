@@ -25,6 +25,7 @@ public static class CovidCli
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(ResultsCommand.Create());
         root.Subcommands.Add(HospitalsCommand.Create());
+        root.Subcommands.Add(LabelsCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(DatasetCommand.Create());
@@ -35,8 +36,32 @@ public static class CovidCli
         return root;
     }
 
+    /// <summary>
+    /// The process entry point: <see cref="RunAsync"/> with SIGINT/SIGTERM handled by <see cref="CliTermination"/>
+    /// (exit code 130 or 143, within <see cref="CliTermination.GracePeriod"/>).
+    /// </summary>
+    public static async Task<int> MainAsync(string[] args)
+    {
+        using CliTermination termination = CliTermination.Register(Console.Error);
+        int code = await RunAsync(args, cancellationToken: termination.Token).ConfigureAwait(false);
+        if (termination.ExitCode is { } signalled)
+        {
+            // Something in process (a host's process-exit handler, a foreground thread) could still hold the process.
+            CliTermination.ExitNow(signalled);
+        }
+
+        return code;
+    }
+
     /// <summary>Parses and runs; usage errors print the parser's message and return <see cref="UsageError"/>.</summary>
-    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    /// <param name="args">The command line.</param>
+    /// <param name="output">Results (default: the console).</param>
+    /// <param name="error">Progress, warnings and errors (default: the console).</param>
+    /// <param name="cancellationToken">
+    /// Cancels the verb; when given, System.CommandLine's own Ctrl+C handling is off (the caller handles signals).
+    /// </param>
+    public static async Task<int> RunAsync(
+        string[] args, TextWriter? output = null, TextWriter? error = null, CancellationToken? cancellationToken = null)
     {
         RootCommand root = BuildRootCommand();
         ParseResult parse = root.Parse(args);
@@ -45,6 +70,11 @@ public static class CovidCli
             Output = output ?? Console.Out,
             Error = error ?? Console.Error,
         };
+        if (cancellationToken is not null)
+        {
+            configuration.ProcessTerminationTimeout = null;
+        }
+
         if (parse.Errors.Count > 0)
         {
             foreach (var parseError in parse.Errors)
@@ -56,6 +86,6 @@ public static class CovidCli
             return UsageError;
         }
 
-        return await parse.InvokeAsync(configuration).ConfigureAwait(false);
+        return await parse.InvokeAsync(configuration, cancellationToken ?? CancellationToken.None).ConfigureAwait(false);
     }
 }

@@ -1,3 +1,3 @@
 using ServerlessCovid.Cli;
 
-return await CovidCli.RunAsync(args).ConfigureAwait(false);
+return await CovidCli.MainAsync(args).ConfigureAwait(false);

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using ServerlessCovid.Core.Datasets;
+using ServerlessCovid.Core.Evaluation.Audit;
 using ServerlessCovid.Core.Evaluation.Report;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Testing.Onnx;
@@ -100,6 +102,60 @@ public sealed class EvaluateCommandTests : IDisposable
         // Assert
         Assert.Equal(CovidCli.Failure, exit);
         Assert.Contains("'pneumonia'", stderr.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunAsync_ManifestWithOneSourcePerClass_AuditWarnsOfSourceConfounding()
+    {
+        // Arrange: a dataset as `covid dataset build` writes it, every covid image from one source, every normal from another.
+        string model = WriteModel();
+        string data = Path.Combine(_root, "data");
+        List<DatasetManifestEntry> entries = [];
+        for (int i = 0; i < 6; i++)
+        {
+            WriteImage(data, "covid", $"c{i}.png", new Rgb24((byte)(150 + (10 * i)), 90, 60));
+            WriteImage(data, "normal", $"n{i}.png", new Rgb24(80, (byte)(140 + (10 * i)), 60));
+            entries.Add(new DatasetManifestEntry($"covid/c{i}.png", "covid", "cohen", $"pc{i}", string.Empty, string.Empty));
+            entries.Add(new DatasetManifestEntry($"normal/n{i}.png", "normal", "kermany", $"pn{i}", string.Empty, string.Empty));
+        }
+
+        DatasetManifest.Write(data, entries);
+        StringWriter stdout = new();
+        StringWriter stderr = new();
+
+        // Act
+        int exit = await CovidCli.RunAsync(
+            ["evaluate", "--model", model, "--data", data, "--out", Path.Combine(_root, "report"), "--bootstrap", "200", "--json",
+             "--set", "Inference:ExecutionProvider=cpu"], stdout, stderr);
+
+        // Assert
+        Assert.True(exit == CovidCli.Success, stderr.ToString());
+        using JsonDocument summary = JsonDocument.Parse(stdout.ToString());
+        string[] warnings = [.. summary.RootElement.GetProperty("auditWarnings").EnumerateArray().Select(w => w.GetString()!)];
+        Assert.Contains(AuditWarningCodes.ClassSourceConfounding, warnings);
+        Assert.DoesNotContain(AuditWarningCodes.NoSourceInformation, warnings);
+        Assert.DoesNotContain(AuditWarningCodes.NoGroupInformation, warnings);
+    }
+
+    [Fact]
+    public async Task RunAsync_InvalidSetting_FailsNamingIt()
+    {
+        // Arrange: --set reaches evaluate's inference settings (it used to build an empty configuration).
+        string model = WriteModel();
+        string data = Path.Combine(_root, "data");
+        WriteImage(data, "covid", "c.png", new Rgb24(200, 90, 60));
+        WriteImage(data, "normal", "n.png", new Rgb24(80, 200, 60));
+        StringWriter stdout = new();
+        StringWriter stderr = new();
+
+        // Act
+        int exit = await CovidCli.RunAsync(
+            ["evaluate", "--model", model, "--data", data, "--out", Path.Combine(_root, "report"), "--set", "Inference:MaxBatchSize=0"],
+            stdout, stderr);
+
+        // Assert
+        Assert.Equal(CovidCli.Failure, exit);
+        Assert.Contains("MaxBatchSize", stderr.ToString(), StringComparison.Ordinal);
     }
 
     private string WriteModel()

@@ -122,6 +122,42 @@ public sealed class PredictCommandTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Predict_DatasetFolderWithClassSubfolders_ScoresImagesInEverySubfolder()
+    {
+        // Arrange: the layout of `covid synth` and `covid dataset build`.
+        string model = SavePackage("v3");
+        Directory.CreateDirectory(Path.Combine(_work.FullName, "data", "covid"));
+        Directory.CreateDirectory(Path.Combine(_work.FullName, "data", "normal"));
+        SaveImage(Path.Combine("data", "covid", "c1.png"), new Rgb24(220, 40, 40));
+        SaveImage(Path.Combine("data", "normal", "n1.png"), new Rgb24(40, 220, 40));
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, Path.Combine(_work.FullName, "data"));
+
+        // Assert
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        Assert.Contains("c1.png", run.Output, StringComparison.Ordinal);
+        Assert.Contains("n1.png", run.Output, StringComparison.Ordinal);
+        Assert.Contains("2 scored, 0 failed with model v3", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Predict_EmptyFolder_FailsNamingTheFolder()
+    {
+        // Arrange
+        string model = SavePackage("v4");
+        string empty = Directory.CreateDirectory(Path.Combine(_work.FullName, "empty", "covid")).Parent!.FullName;
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, empty);
+
+        // Assert
+        Assert.Equal(CovidCli.Failure, run.ExitCode);
+        Assert.Contains($"Folder '{empty}' holds no images", run.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("0 scored", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Predict_Storage_UsesTheServedModelOrTheNamedVersion()
     {
         // Arrange

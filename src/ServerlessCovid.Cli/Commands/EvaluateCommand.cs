@@ -2,10 +2,12 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using Microsoft.Extensions.Configuration;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
+using ServerlessCovid.Cli.Infrastructure;
+using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.Evaluation;
+using ServerlessCovid.Core.Evaluation.Audit;
 using ServerlessCovid.Core.Evaluation.Metrics;
 using ServerlessCovid.Core.Evaluation.Report;
 using ServerlessCovid.Core.Imaging;
@@ -16,7 +18,8 @@ namespace ServerlessCovid.Cli.Commands;
 
 /// <summary>
 /// <c>covid evaluate</c>: scores a labelled folder (<c>covid/</c>, <c>normal/</c>) with a model package and writes the
-/// evaluation report (report.html, metrics.json, the paper's figures). Exit code 1 when the model or data is unusable.
+/// evaluation report (report.html, metrics.json, the paper's figures). Images are found in sub-folders at any depth;
+/// <c>manifest.csv</c>, when present, gives each image's source and patient. Exit code 1 when the model or data is unusable.
 /// </summary>
 public static class EvaluateCommand
 {
@@ -57,52 +60,75 @@ public static class EvaluateCommand
         {
             model, data, output, replicates, json,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetCliAction(async (context, cancellationToken) =>
         {
-            TextWriter stdout = parse.InvocationConfiguration.Output;
-            TextWriter stderr = parse.InvocationConfiguration.Error;
             try
             {
                 Summary summary = await RunAsync(
-                    parse.GetValue(model)!.FullName, parse.GetValue(data)!.FullName, parse.GetValue(output)!.FullName,
-                    parse.GetValue(replicates), cancellationToken).ConfigureAwait(false);
-                Print(stdout, summary, parse.GetValue(json));
+                    context, context.Get(model)!.FullName, context.Get(data)!.FullName, context.Get(output)!.FullName,
+                    context.Get(replicates), cancellationToken).ConfigureAwait(false);
+                Print(context.Out, summary, context.Get(json));
                 return CovidCli.Success;
             }
             catch (Exception ex) when (ex is InvalidModelPackageException or EvaluationInputException or ModelUnavailableException
-                or ImageRejectedException or IOException or UnauthorizedAccessException)
+                or ImageRejectedException or DatasetFormatException or IOException or UnauthorizedAccessException)
             {
-                await stderr.WriteLineAsync("evaluate failed: " + ex.Message).ConfigureAwait(false);
+                await context.Error.WriteLineAsync("evaluate failed: " + ex.Message).ConfigureAwait(false);
                 return CovidCli.Failure;
             }
         });
         return command;
     }
 
+    /// <summary>
+    /// Scores the folder with the same settings as every verb (environment, <c>--set</c>: e.g.
+    /// <c>--set Inference:ExecutionProvider=cpu</c>), then writes the report. Sources and patients come from the
+    /// folder's <c>manifest.csv</c> when it has one (as <c>covid synth</c> and <c>covid dataset build</c> write it), so the
+    /// audit can warn about one source per class and patients on both sides.
+    /// </summary>
     private static async Task<Summary> RunAsync(
-        string modelDirectory, string dataDirectory, string outputDirectory, int replicates, CancellationToken cancellationToken)
+        CliContext context, string modelDirectory, string dataDirectory, string outputDirectory, int replicates, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         ModelPackage package = ModelPackage.LoadFromDirectory(modelDirectory);
-        ServiceCollection services = new();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
-        services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
-        services.AddXrayInference();
-        using ServiceProvider provider = services.BuildServiceProvider();
+        ServiceProvider provider = CliServices.Build(context, storageConnection: null);
+        await using ConfiguredAsyncDisposable disposeProvider = provider.ConfigureAwait(false);
         IXrayClassifier classifier = provider.GetRequiredService<IXrayClassifier>();
         classifier.Activate(package);
 
         LabelledFolderScores scored = await LabelledFolderScorer.ScoreAsync(classifier, dataDirectory, cancellationToken: cancellationToken)
             .ConfigureAwait(false);
+        IReadOnlyList<AuditItem> auditItems = WithManifest(scored.AuditItems, dataDirectory);
         EvaluationInput input = new(EvaluatedModel.FromManifest(package.Manifest), Path.GetFileName(dataDirectory.TrimEnd('/')), scored.Scores)
         {
-            AuditItems = scored.AuditItems,
+            AuditItems = auditItems,
             RejectedImages = scored.Rejected,
         };
         EvaluationMetrics metrics = await EvaluationReportWriter.Create(new EvaluationOptions { BootstrapReplicates = replicates })
             .WriteAsync(input, outputDirectory, cancellationToken).ConfigureAwait(false);
         return new Summary(metrics, outputDirectory, Stopwatch.GetElapsedTime(started).TotalSeconds);
     }
+
+    /// <summary>Adds each image's source and patient from <c>manifest.csv</c> (matched by path relative to the folder).</summary>
+    internal static IReadOnlyList<AuditItem> WithManifest(IReadOnlyList<AuditItem> items, string dataDirectory)
+    {
+        if (!File.Exists(Path.Combine(dataDirectory, DatasetManifest.FileName)))
+        {
+            return items;
+        }
+
+        Dictionary<string, DatasetManifestEntry> entries = new(StringComparer.Ordinal);
+        foreach (DatasetManifestEntry entry in DatasetManifest.Read(dataDirectory))
+        {
+            entries[entry.File.Replace('\\', '/').TrimStart('.', '/')] = entry;
+        }
+
+        return [.. items.Select(item => entries.TryGetValue(item.Path, out DatasetManifestEntry? entry)
+            ? item with { Source = NullIfEmpty(entry.Source), Group = NullIfEmpty(entry.PatientId) }
+            : item)];
+    }
+
+    private static string? NullIfEmpty(string value) => string.IsNullOrWhiteSpace(value) ? null : value;
 
     private static void Print(TextWriter stdout, Summary summary, bool asJson)
     {

@@ -28,6 +28,7 @@ public static class ModelsCommand
         Option<string?> storage = CommonOptions.Storage();
         Option<bool> json = CommonOptions.Json();
         Command command = new("list", "Published model versions, newest first; the served one is marked.") { storage, json };
+        command.Options.Add(CommonOptions.AccountUrl());
         command.SetCliAction(async (context, cancellationToken) =>
         {
             ServiceProvider services = CliServices.Build(context, context.Get(storage));
@@ -85,6 +86,7 @@ public static class ModelsCommand
         {
             storage, json, version,
         };
+        command.Options.Add(CommonOptions.AccountUrl());
         command.SetCliAction(async (context, cancellationToken) =>
         {
             ServiceProvider services = CliServices.Build(context, context.Get(storage));
@@ -241,6 +243,7 @@ public static class ModelsCommand
         {
             storage, json, reason, version,
         };
+        command.Options.Add(CommonOptions.AccountUrl());
         command.SetCliAction(async (context, cancellationToken) =>
         {
             ServiceProvider services = CliServices.Build(context, context.Get(storage));

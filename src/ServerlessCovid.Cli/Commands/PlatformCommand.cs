@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using ServerlessCovid.Cli.Infrastructure;
+using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Training.Platform;
 using TorchSharp;
@@ -12,10 +14,20 @@ public static class PlatformCommand
     public static Command Create()
     {
         Option<bool> json = new("--json") { Description = "Print machine-readable JSON." };
-        Command command = new("platform", "Check that TorchSharp and ONNX Runtime load here and report the versions.") { json };
+        Command command = new("platform", "Check that TorchSharp and ONNX Runtime load here, whether CUDA is usable, and report the versions.") { json };
         command.SetAction((parse, _) =>
         {
             TorchRuntime.EnsureInitialized();
+            CudaAvailability cuda = CudaProbe.Current;
+            ExecutionProviderPreference preference = CliServices.GetInferenceOptions(new CliContext(parse)).ExecutionProvider;
+            string provider = preference switch
+            {
+                ExecutionProviderPreference.Cpu => "CPU (Inference:ExecutionProvider is 'cpu')",
+                ExecutionProviderPreference.Cuda => cuda.Available ? "CUDA (Inference:ExecutionProvider is 'cuda')"
+                    : "none: Inference:ExecutionProvider is 'cuda' and CUDA is not usable, so sessions will fail",
+                _ => cuda.Available ? "CUDA if the GPU accepts it, else CPU (Inference:ExecutionProvider is 'auto')"
+                    : "CPU (Inference:ExecutionProvider is 'auto' and CUDA is not usable)",
+            };
             using var scope = torch.NewDisposeScope();
             torch.Tensor x = torch.ones(2, 2, requires_grad: true);
             torch.Tensor y = (x * x).sum();
@@ -29,6 +41,9 @@ public static class PlatformCommand
                 ompWaitPolicy = TorchRuntime.OpenMpWaitPolicy,
                 ompWaitPolicyDefaulted = TorchRuntime.OpenMpWaitPolicyDefaulted,
                 runtime = RuntimeSettings.Describe(),
+                cudaAvailable = cuda.Available,
+                cuda = cuda.Reason,
+                onnxRuntimeProvider = provider,
             };
             TextWriter output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
@@ -39,6 +54,7 @@ public static class PlatformCommand
             {
                 output.WriteLine($"libtorch {report.libtorch}; compat library: {report.torchSharpCompatLibrary}");
                 output.WriteLine($"ONNX Runtime {report.onnxRuntime}; gradient check {report.gradientCheck} (expected 8)");
+                output.WriteLine($"CUDA: {(cuda.Available ? "available" : "not usable")} ({cuda.Reason}); ONNX Runtime will use {provider}");
                 output.WriteLine(report.runtime);
             }
 

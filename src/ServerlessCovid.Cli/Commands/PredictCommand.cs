@@ -42,7 +42,7 @@ public static class PredictCommand
         Option<bool> json = CommonOptions.Json();
         Argument<string[]> files = new("FILE")
         {
-            Description = "Image files (PNG, JPEG, BMP, GIF, TIFF, WebP) or folders of them.",
+            Description = "Image files (PNG, JPEG, BMP, GIF, TIFF, WebP) or folders of them (searched with their sub-folders; an empty folder is an error).",
             Arity = ArgumentArity.OneOrMore,
         };
 
@@ -63,14 +63,15 @@ public static class PredictCommand
             }
         });
 
+        command.Options.Add(CommonOptions.AccountUrl());
         command.SetCliAction(async (context, cancellationToken) =>
         {
             DirectoryInfo? modelDirectory = context.Get(model);
             string? connection = context.Get(storage);
-            if (modelDirectory is null && !CliServices.HasStorageConnection(context, connection))
+            if (modelDirectory is null && !CliServices.HasStorageConnection(context, connection) && CliServices.AccountUrlOf(context) is null)
             {
                 throw new CliUsageException(
-                    $"Say which model to use: --model DIR, or --storage CONN (or set ${CommonOptions.StorageConnectionVariable}).");
+                    $"Say which model to use: --model DIR, or --storage CONN or --account-url URL (or set ${CommonOptions.StorageConnectionVariable}).");
             }
 
             IReadOnlyList<string> paths = ExpandInputs(context.Get(files) ?? []);
@@ -98,7 +99,11 @@ public static class PredictCommand
         return command;
     }
 
-    /// <summary>Folders expand to the images directly inside them, sorted, so output order is reproducible.</summary>
+    /// <summary>
+    /// Folders expand to the images anywhere under them (e.g. <c>covid/</c> and <c>normal/</c> of a dataset), sorted,
+    /// so output order is reproducible. A folder with no image in it is an error, never silently nothing.
+    /// </summary>
+    /// <exception cref="CliFailureException">A folder holds no image.</exception>
     internal static IReadOnlyList<string> ExpandInputs(IEnumerable<string> inputs)
     {
         List<string> paths = [];
@@ -106,9 +111,17 @@ public static class PredictCommand
         {
             if (Directory.Exists(input))
             {
-                paths.AddRange(Directory.EnumerateFiles(input)
-                    .Where(file => ImageExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase))
-                    .Order(StringComparer.Ordinal));
+                string[] images = [.. Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
+                    .Where(file => ImageExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase)
+                        && !Path.GetFileName(file).StartsWith('.'))
+                    .Order(StringComparer.Ordinal)];
+                if (images.Length == 0)
+                {
+                    throw new CliFailureException(
+                        $"Folder '{input}' holds no images ({string.Join(", ", ImageExtensions)}), in it or in its sub-folders.");
+                }
+
+                paths.AddRange(images);
             }
             else
             {

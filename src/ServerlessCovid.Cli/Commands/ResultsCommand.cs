@@ -52,6 +52,7 @@ public static class ResultsCommand
         {
             hospital, label, status, from, to, top, storage, json,
         };
+        command.Options.Add(CommonOptions.AccountUrl());
         command.SetCliAction(async (context, cancellationToken) =>
         {
             ServiceProvider services = CliServices.Build(context, context.Get(storage));

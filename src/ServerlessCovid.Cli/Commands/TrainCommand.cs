@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
+using ServerlessCovid.Cli.Infrastructure;
 using ServerlessCovid.Core.Evaluation;
 using ServerlessCovid.Core.Evaluation.Report;
 using ServerlessCovid.Core.Imaging;
@@ -72,7 +73,7 @@ public static class TrainCommand
                     request,
                     Path.Combine(outDirectory, "checkpoint"),
                     parse.GetValue(resume),
-                    progress: new EpochPrinter(writer),
+                    progress: new EpochPrinter(writer, request.BatchSize),
                     cancellationToken: cancellationToken).ConfigureAwait(false);
 
                 string historyPath = Path.Combine(outDirectory, "history.json");
@@ -106,7 +107,8 @@ public static class TrainCommand
                     .Publish(outcome, modelVersion, Path.Combine(outDirectory, "model"));
                 ExportCommand.PrintPackage(writer, published);
                 string reportDirectory = Path.Combine(outDirectory, "report");
-                EvaluationMetrics metrics = await TrainingReport.WriteAsync(published.Package, outcome, reportDirectory, cancellationToken)
+                EvaluationMetrics metrics = await TrainingReport.WriteAsync(
+                        published.Package, outcome, reportDirectory, CliServices.GetInferenceOptions(new CliContext(parse)), cancellationToken)
                     .ConfigureAwait(false);
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Report: {Path.Combine(reportDirectory, EvaluationReportWriter.HtmlFileName)} (validation accuracy {metrics.ToSummary().Accuracy:F3})"));
@@ -122,17 +124,47 @@ public static class TrainCommand
         return command;
     }
 
-    /// <summary>Prints one line per finished epoch, synchronously so lines never interleave.</summary>
-    private sealed class EpochPrinter(TextWriter writer) : IProgress<TrainingProgress>
+    /// <summary>
+    /// Prints one line per finished epoch and, within an epoch, a progress line (batches done, images/s and ETA from
+    /// recent steps) at most every <see cref="StepInterval"/>, so a long epoch never looks hung (a non-terminal gets a
+    /// line at least every 30 s while steps take less than that). Synchronous, so lines never interleave.
+    /// </summary>
+    internal sealed class EpochPrinter(TextWriter writer, int batchSize, TimeProvider? clock = null) : IProgress<TrainingProgress>
     {
+        internal static readonly TimeSpan StepInterval = TimeSpan.FromSeconds(10);
+
+        private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+        private readonly StepRateMeter _meter = new();
+        private long _started = -1;
+        private TimeSpan? _lastPrinted;
+
         public void Report(TrainingProgress value)
         {
+            if (_started < 0)
+            {
+                _started = _clock.GetTimestamp();
+            }
+
+            TimeSpan now = _clock.GetElapsedTime(_started);
             if (value.Metrics is { } m)
             {
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"Epoch {m.Epoch}/{value.Epochs}: loss {m.TrainLoss:F4} acc {m.TrainAccuracy:F3} mse {m.TrainMse:F4} | "
                     + $"val loss {m.ValidationLoss:F4} val acc {m.ValidationAccuracy:F3} val mse {m.ValidationMse:F4} ({m.Seconds:F1} s)"));
+                _lastPrinted = now;
+                return;
             }
+
+            _meter.Record(now, batchSize);
+            if (_lastPrinted is { } last && now - last < StepInterval)
+            {
+                return;
+            }
+
+            int remaining = ((value.Epochs - value.Epoch) * value.StepsPerEpoch) + (value.StepsPerEpoch - value.Step);
+            writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Epoch {value.Epoch}/{value.Epochs}: batch {value.Step}/{value.StepsPerEpoch}, loss {value.BatchLoss:F4}, {_meter.Describe(remaining)} (training only)"));
+            _lastPrinted = now;
         }
     }
 }

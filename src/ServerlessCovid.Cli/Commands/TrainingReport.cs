@@ -18,12 +18,12 @@ namespace ServerlessCovid.Cli.Commands;
 internal static class TrainingReport
 {
     public static async Task<EvaluationMetrics> WriteAsync(
-        ModelPackage package, TrainingOutcome outcome, string reportDirectory, CancellationToken cancellationToken)
+        ModelPackage package, TrainingOutcome outcome, string reportDirectory, InferenceOptions inference, CancellationToken cancellationToken)
     {
         using OnnxXrayClassifier classifier = new(
-            new OnnxSessionFactory(Options.Create(new InferenceOptions()), NullLogger<OnnxSessionFactory>.Instance),
+            new OnnxSessionFactory(Options.Create(inference), NullLogger<OnnxSessionFactory>.Instance),
             XrayPreprocessor.Default,
-            Options.Create(new InferenceOptions()),
+            Options.Create(inference),
             NullLogger<OnnxXrayClassifier>.Instance);
         classifier.Activate(package);
         LabelledFolderScores validation = await LabelledFolderScorer.ScoreFilesAsync(

@@ -61,6 +61,11 @@ public static class CliAction
         OperationCanceledException when cancellationToken.IsCancellationRequested => (CovidCli.Failure, "cancelled."),
         ImageRejectedException rejected => (CovidCli.Failure, $"image rejected ({rejected.Code}): {rejected.Reason}"),
         OptionsValidationException options => (CovidCli.Failure, "invalid settings: " + string.Join("; ", options.Failures)),
+        StorageNotConfiguredException => (CovidCli.Failure, NoStorageMessage),
+        RequestFailedException { Status: 0 } unreachable => (CovidCli.Failure, Unreachable(unreachable)),
+        AggregateException aggregate when aggregate.InnerExceptions.Count > 0
+            && aggregate.InnerExceptions.All(e => e is RequestFailedException { Status: 0 })
+            => (CovidCli.Failure, Unreachable(aggregate.InnerExceptions[^1])),
         RequestFailedException storage => (CovidCli.Failure,
             $"storage request failed ({storage.Status} {storage.ErrorCode}): {FirstLine(storage.Message)}"),
         AggregateException { InnerExceptions.Count: 1 } aggregate => Describe(aggregate.InnerExceptions[0], cancellationToken),
@@ -71,6 +76,15 @@ public static class CliAction
             => (CovidCli.Failure, exception.Message),
         _ => (CovidCli.Failure, $"{exception.GetType().Name}: {exception.Message}"),
     };
+
+    /// <summary>What to do when no storage account is configured at all.</summary>
+    internal const string NoStorageMessage =
+        "no storage account is configured: pass --storage CONN (connection string) or --account-url https://ACCOUNT.blob.core.windows.net, "
+        + "or set " + CommonOptions.StorageConnectionVariable + " (or the Functions setting AzureWebJobsStorage).";
+
+    private static string Unreachable(Exception exception) =>
+        $"cannot reach the storage account ({FirstLine(exception.InnerException?.Message ?? exception.Message)}): check --storage / --account-url, "
+        + $"{CommonOptions.StorageConnectionVariable} or AzureWebJobsStorage, and that the account (or Azurite: npm run azurite) is running.";
 
     private static string FirstLine(string text)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.DependencyInjection;
+using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Storage;
 
 namespace ServerlessCovid.Cli.Infrastructure;
@@ -36,13 +37,27 @@ public static class CliServices
         Action<IServiceCollection, IConfiguration>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(context);
+        string? accountUrl = AccountUrlOf(context);
+        if (accountUrl is not null && !string.IsNullOrWhiteSpace(storageConnection))
+        {
+            throw new CliUsageException("Use either --storage CONN or --account-url URL, not both.");
+        }
+
         Dictionary<string, string?> merged = new(context.Settings, StringComparer.OrdinalIgnoreCase);
+        if (accountUrl is not null)
+        {
+            foreach ((string key, string? value) in IdentitySettings(accountUrl, merged))
+            {
+                merged[key] = value;
+            }
+        }
+
         foreach ((string key, string? value) in settings ?? new Dictionary<string, string?>())
         {
             merged[key] = value;
         }
 
-        IConfiguration configuration = BuildConfiguration(storageConnection, merged);
+        IConfiguration configuration = BuildConfiguration(accountUrl is null ? storageConnection : null, merged);
         ServiceCollection services = new();
         services.AddSingleton(configuration);
         services.AddLogging(logging =>
@@ -120,6 +135,53 @@ public static class CliServices
 
         string? fromEnvironment = Environment.GetEnvironmentVariable(CommonOptions.StorageConnectionVariable);
         return string.IsNullOrWhiteSpace(fromEnvironment) ? null : fromEnvironment;
+    }
+
+    /// <summary>The verb's <c>--account-url</c>, or null when it has none or it was not given.</summary>
+    public static string? AccountUrlOf(CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        bool defined = context.ParseResult.CommandResult.Command.Options.Any(o => o.Name == CommonOptions.AccountUrlName);
+        return defined ? context.ParseResult.GetValue<string?>(CommonOptions.AccountUrlName) : null;
+    }
+
+    /// <summary>
+    /// The identity-based connection settings for <paramref name="accountUrl"/>: the Functions format
+    /// (<c>{connection}:blobServiceUri</c>, <c>:queueServiceUri</c>, <c>:tableServiceUri</c>), with any connection
+    /// string under that name cleared, so <see cref="StorageAccount"/> signs in with <c>DefaultAzureCredential</c>.
+    /// </summary>
+    /// <exception cref="CliUsageException">Not an https://ACCOUNT.blob|queue|table.SUFFIX endpoint.</exception>
+    public static IReadOnlyDictionary<string, string?> IdentitySettings(string accountUrl, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        if (!Uri.TryCreate(accountUrl, UriKind.Absolute, out Uri? uri) || uri.Scheme != Uri.UriSchemeHttps
+            || uri.Host.Split('.') is not [var account, "blob" or "queue" or "table" or "dfs", .. var suffix] || account.Length == 0 || suffix.Length == 0)
+        {
+            throw new CliUsageException(
+                $"--account-url '{accountUrl}' is not a storage endpoint: expected https://ACCOUNT.blob.core.windows.net.");
+        }
+
+        string Endpoint(string service) => $"https://{account}.{service}.{string.Join('.', suffix)}";
+        string name = BuildConfiguration(null, settings)[$"{StorageOptions.SectionName}:{nameof(StorageOptions.Connection)}"]
+            ?? new StorageOptions().Connection;
+        return new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
+        {
+            [name] = null,
+            [$"{name}:blobServiceUri"] = Endpoint("blob"),
+            [$"{name}:queueServiceUri"] = Endpoint("queue"),
+            [$"{name}:tableServiceUri"] = Endpoint("table"),
+        };
+    }
+
+    /// <summary>
+    /// The <c>Inference</c> settings of this run (environment, then <c>--set</c>), for verbs that create ONNX Runtime
+    /// sessions without a service provider (<c>covid train</c>'s report, <c>covid platform</c>).
+    /// </summary>
+    public static InferenceOptions GetInferenceOptions(CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        InferenceOptions options = new();
+        BuildConfiguration(null, context.Settings).GetSection(InferenceOptions.SectionName).Bind(options);
+        return options;
     }
 
     /// <summary>Whether some storage account is configured for this run (option, environment or <c>--set</c>).</summary>

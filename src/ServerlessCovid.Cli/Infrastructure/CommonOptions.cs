@@ -23,6 +23,20 @@ public static class CommonOptions
         HelpName = "CONN",
     };
 
+    public const string AccountUrlName = "--account-url";
+
+    /// <summary>
+    /// <c>--account-url https://ACCOUNT.blob.core.windows.net</c>: the storage account by endpoint, signed in with
+    /// <c>DefaultAzureCredential</c> (Azure CLI login, environment, managed identity, ...), as the Bicep's
+    /// identity-only storage (shared keys off) requires.
+    /// </summary>
+    public static Option<string?> AccountUrl() => new(AccountUrlName)
+    {
+        Description = "Storage account blob endpoint (https://ACCOUNT.blob.core.windows.net), signed in with DefaultAzureCredential "
+            + "(az login, environment, managed identity). Instead of --storage; for accounts with shared keys off.",
+        HelpName = "URL",
+    };
+
     /// <summary>Global <c>--verbose</c>: informational logs and stack traces on stderr.</summary>
     public static Option<bool> Verbose { get; } = new("--verbose", "-v")
     {

@@ -41,22 +41,44 @@ public sealed partial class OnnxSessionFactory(IOptions<InferenceOptions> option
 {
     private readonly InferenceOptions _options = options.Value;
 
-    public OnnxSession Create(ReadOnlyMemory<byte> model)
+    public OnnxSession Create(ReadOnlyMemory<byte> model) => Create(model, CudaProbe.Current);
+
+    /// <summary>
+    /// Creates a session given what the CUDA probe found. <c>auto</c> goes straight to CPU when a CUDA library is
+    /// missing, so ONNX Runtime never tries (and never prints its native error); <c>cuda</c> always asks ONNX Runtime,
+    /// so a broken GPU image fails loudly with its real error.
+    /// </summary>
+    public OnnxSession Create(ReadOnlyMemory<byte> model, CudaAvailability cuda)
     {
+        ArgumentNullException.ThrowIfNull(cuda);
         byte[] bytes = model.ToArray();
-        if (_options.ExecutionProvider != ExecutionProviderPreference.Cpu)
+        string reason;
+        if (_options.ExecutionProvider == ExecutionProviderPreference.Cpu)
+        {
+            reason = "Inference:ExecutionProvider is 'cpu'";
+        }
+        else if (_options.ExecutionProvider == ExecutionProviderPreference.Auto && !cuda.Available)
+        {
+            reason = $"Inference:ExecutionProvider is 'auto' and CUDA is not usable here: {cuda.Reason}";
+        }
+        else
         {
             SessionOptions cudaOptions = NewSessionOptions();
             try
             {
+                // ONNX Runtime logs a failed provider load natively at ERROR before throwing; the exception carries the
+                // same text, so keep its own logging to fatal errors while trying.
+                cudaOptions.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
                 cudaOptions.AppendExecutionProvider_CUDA(_options.CudaDeviceId);
                 InferenceSession session = new(bytes, cudaOptions);
-                LogProviderChosen(logger, "CUDA", _options.CudaDeviceId);
+                string cudaReason = $"Inference:ExecutionProvider is '{Name(_options.ExecutionProvider)}' and {cuda.Reason}";
+                LogProviderChosen(logger, "CUDA", _options.CudaDeviceId, cudaReason);
                 return new OnnxSession(session, "CUDA");
             }
             catch (OnnxRuntimeException ex) when (_options.ExecutionProvider == ExecutionProviderPreference.Auto)
             {
                 LogCudaFallback(logger, ex.Message);
+                reason = "the CUDA execution provider failed to start (see the warning above)";
             }
             catch (OnnxRuntimeException ex)
             {
@@ -73,9 +95,11 @@ public sealed partial class OnnxSessionFactory(IOptions<InferenceOptions> option
 
         using SessionOptions cpuOptions = NewSessionOptions();
         InferenceSession cpu = new(bytes, cpuOptions);
-        LogProviderChosen(logger, "CPU", 0);
+        LogProviderChosen(logger, "CPU", 0, reason);
         return new OnnxSession(cpu, "CPU");
     }
+
+    private static string Name(ExecutionProviderPreference preference) => preference.ToString().ToLowerInvariant();
 
     private SessionOptions NewSessionOptions()
     {
@@ -97,8 +121,8 @@ public sealed partial class OnnxSessionFactory(IOptions<InferenceOptions> option
         return sessionOptions;
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "ONNX Runtime session created on {Provider} (device {DeviceId})")]
-    private static partial void LogProviderChosen(ILogger logger, string provider, int deviceId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "ONNX Runtime session on {Provider} (device {DeviceId}): {Reason}")]
+    private static partial void LogProviderChosen(ILogger logger, string provider, int deviceId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "CUDA execution provider unavailable, falling back to CPU: {Reason}")]

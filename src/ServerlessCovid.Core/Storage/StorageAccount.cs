@@ -33,6 +33,15 @@ public sealed class StorageAccount
 
     public static StorageAccount FromConnectionString(string connectionString) => new(connectionString);
 
+    /// <summary>
+    /// The credential of an identity-based account (<c>DefaultAzureCredential</c>, or <c>ManagedIdentityCredential</c>
+    /// when <c>__clientId</c> names a user-assigned identity); null for a connection string. Creating it calls nothing.
+    /// </summary>
+    public TokenCredential? Credential => _credential;
+
+    /// <summary>The blob endpoint of an identity-based account; null for a connection string.</summary>
+    public Uri? BlobServiceUri => _blobUri;
+
     /// <summary>Reads the connection named <paramref name="connectionName"/> the way the Functions host does.</summary>
     public static StorageAccount FromConfiguration(IConfiguration configuration, string connectionName)
     {
@@ -49,7 +58,8 @@ public sealed class StorageAccount
         string? table = section["tableServiceUri"];
         if (blob is null || queue is null || table is null)
         {
-            throw new InvalidOperationException(
+            throw new StorageNotConfiguredException(
+                connectionName,
                 $"Storage connection '{connectionName}' is not configured: set '{connectionName}' to a connection string, "
                 + $"or '{connectionName}__blobServiceUri', '__queueServiceUri' and '__tableServiceUri' for managed identity.");
         }
@@ -61,12 +71,58 @@ public sealed class StorageAccount
         return new StorageAccount(credential, new Uri(blob), new Uri(queue), new Uri(table));
     }
 
-    public BlobServiceClient CreateBlobServiceClient() =>
-        _connectionString is not null ? new BlobServiceClient(_connectionString) : new BlobServiceClient(_blobUri, _credential);
+    /// <summary>
+    /// Retry settings for every client this account creates; null keeps the SDK's defaults (the Functions app). The CLI
+    /// sets a short policy so an unreachable account fails in seconds instead of after the SDK's retries.
+    /// </summary>
+    public Action<Azure.Core.ClientOptions>? ConfigureClientOptions { get; set; }
 
-    public QueueServiceClient CreateQueueServiceClient() =>
-        _connectionString is not null ? new QueueServiceClient(_connectionString) : new QueueServiceClient(_queueUri, _credential);
+    public BlobServiceClient CreateBlobServiceClient()
+    {
+        BlobClientOptions options = Configure(new BlobClientOptions());
+        return _connectionString is not null ? new BlobServiceClient(_connectionString, options) : new BlobServiceClient(_blobUri, _credential, options);
+    }
 
-    public TableServiceClient CreateTableServiceClient() =>
-        _connectionString is not null ? new TableServiceClient(_connectionString) : new TableServiceClient(_tableUri, _credential);
+    public QueueServiceClient CreateQueueServiceClient()
+    {
+        QueueClientOptions options = Configure(new QueueClientOptions());
+        return _connectionString is not null ? new QueueServiceClient(_connectionString, options) : new QueueServiceClient(_queueUri, _credential, options);
+    }
+
+    public TableServiceClient CreateTableServiceClient()
+    {
+        TableClientOptions options = Configure(new TableClientOptions());
+        return _connectionString is not null ? new TableServiceClient(_connectionString, options) : new TableServiceClient(_tableUri, _credential, options);
+    }
+
+    private T Configure<T>(T options)
+        where T : Azure.Core.ClientOptions
+    {
+        ConfigureClientOptions?.Invoke(options);
+        return options;
+    }
+}
+
+/// <summary>No storage account is configured under the connection name the settings use.</summary>
+public sealed class StorageNotConfiguredException : InvalidOperationException
+{
+    public StorageNotConfiguredException()
+    {
+    }
+
+    public StorageNotConfiguredException(string message)
+        : base(message)
+    {
+    }
+
+    public StorageNotConfiguredException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public StorageNotConfiguredException(string connectionName, string message)
+        : base(message) => ConnectionName = connectionName;
+
+    /// <summary>The connection setting's name (<c>AzureWebJobsStorage</c> unless <c>Storage:Connection</c> says otherwise).</summary>
+    public string? ConnectionName { get; }
 }

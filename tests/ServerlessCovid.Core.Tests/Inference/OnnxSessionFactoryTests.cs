@@ -14,19 +14,61 @@ public sealed class OnnxSessionFactoryTests
         new(Options.Create(new InferenceOptions { ExecutionProvider = preference }), logger);
 
     [Fact]
-    public void Create_AutoWithoutCuda_FallsBackToCpuAndLogsWhy()
+    public void Create_AutoWhenProbeFindsNoCuda_UsesCpuWithOneInfoLineSayingWhy()
     {
         // Arrange
         FakeLogger<OnnxSessionFactory> logger = new();
+        CudaAvailability missing = new(false, "no NVIDIA driver (libcuda.so.1 not found)");
 
         // Act
-        using OnnxSession session = Factory(ExecutionProviderPreference.Auto, logger).Create(TinyOnnxModels.ChannelContrastClassifier());
+        using OnnxSession session = Factory(ExecutionProviderPreference.Auto, logger).Create(TinyOnnxModels.ChannelContrastClassifier(), missing);
+
+        // Assert: ONNX Runtime was never asked for CUDA, so there is no warning (and no native error line).
+        Assert.Equal("CPU", session.ExecutionProvider);
+        IReadOnlyList<FakeLogRecord> records = logger.Collector.GetSnapshot();
+        FakeLogRecord info = Assert.Single(records);
+        Assert.Equal(LogLevel.Information, info.Level);
+        Assert.Contains("CPU", info.Message, StringComparison.Ordinal);
+        Assert.Contains("libcuda.so.1 not found", info.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Create_AutoWhenProbePassesButProviderFails_FallsBackToCpuAndWarnsWhy()
+    {
+        // Arrange: the probe is told CUDA is there; on this CPU machine ONNX Runtime's provider then fails.
+        FakeLogger<OnnxSessionFactory> logger = new();
+
+        // Act
+        using OnnxSession session = Factory(ExecutionProviderPreference.Auto, logger)
+            .Create(TinyOnnxModels.ChannelContrastClassifier(), new CudaAvailability(true, "assumed"));
 
         // Assert
         Assert.Equal("CPU", session.ExecutionProvider);
         FakeLogRecord fallback = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
         Assert.Contains("falling back to CPU", fallback.Message, StringComparison.Ordinal);
         Assert.False(string.IsNullOrWhiteSpace(fallback.StructuredState!.Single(s => s.Key == "Reason").Value));
+    }
+
+    [Fact]
+    public void Probe_MissingLibrary_NotAvailableAndNamesIt()
+    {
+        // Act
+        CudaAvailability result = CudaProbe.Probe(["libc.so.6", "libserverlesscovid-not-there.so.13"]);
+
+        // Assert
+        Assert.False(result.Available);
+        Assert.Contains("libserverlesscovid-not-there.so.13 not found", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Probe_PresentLibraries_AvailableAndListsThem()
+    {
+        // Act
+        CudaAvailability result = CudaProbe.Probe(["libc.so.6", "libm.so.6"]);
+
+        // Assert
+        Assert.True(result.Available);
+        Assert.Contains("libm.so.6", result.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

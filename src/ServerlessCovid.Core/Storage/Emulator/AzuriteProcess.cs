@@ -7,6 +7,9 @@ namespace ServerlessCovid.Core.Storage.Emulator;
 /// <summary>
 /// Runs the repository's pinned Azurite (<c>node_modules/.bin/azurite</c>, installed by <c>npm ci</c>) on loopback,
 /// in memory, with telemetry off and ports chosen by the OS, for tests and <c>covid demo</c>.
+/// Azurite runs under Node.js with a one-line parent watch: its standard input is a pipe held by this process, and
+/// when that pipe closes (this process exited, crashed, was killed with SIGKILL or by the OOM killer) Azurite exits
+/// too, so an embedded Azurite can never be orphaned.
 /// </summary>
 public sealed partial class AzuriteProcess : IAsyncDisposable
 {
@@ -15,6 +18,22 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
 
     public const string AccountKey =
         "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    /// <summary>
+    /// The flags every Azurite this project starts needs, the same as <c>npm run azurite</c> in package.json:
+    /// <c>--skipApiVersionCheck</c> and <c>--loose</c> because the Azure SDKs here send a newer API version
+    /// (2026-10-06) than Azurite 3.37 knows, and it otherwise answers <c>400 InvalidHeaderValue</c>.
+    /// </summary>
+    public static readonly IReadOnlyList<string> RequiredFlags =
+        ["--silent", "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--loose"];
+
+    /// <summary>
+    /// Runs in Node.js ahead of Azurite: exit when standard input reaches end of file (the parent went away), then
+    /// load Azurite with its own path restored as <c>argv[1]</c> (<c>node -e</c> leaves it out).
+    /// </summary>
+    private const string ParentWatch =
+        "process.stdin.on('end',()=>process.exit(0));process.stdin.on('error',()=>process.exit(0));process.stdin.resume();"
+        + "require(process.argv[1]);";
 
     private readonly Process _process;
 
@@ -31,6 +50,9 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
     public int QueuePort { get; }
 
     public int TablePort { get; }
+
+    /// <summary>The process id (Node.js running Azurite, or whatever <see cref="StartAsync(ProcessStartInfo, TimeSpan?, CancellationToken)"/> started).</summary>
+    public int ProcessId => _process.Id;
 
     public string ConnectionString =>
         string.Create(CultureInfo.InvariantCulture,
@@ -61,15 +83,18 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
             ?? throw new FileNotFoundException(
                 "Azurite is not installed. Run `npm ci` in the repository root (the README's commands do this for you).");
 
-        ProcessStartInfo start = new(executable)
+        // node_modules/.bin/azurite is a link to Azurite's Node.js entry point; run that under the parent watch.
+        string script = new FileInfo(executable).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? executable;
+        ProcessStartInfo start = new("node")
         {
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
         foreach (string argument in (string[])
         [
-            "--silent", "--inMemoryPersistence", "--disableTelemetry", "--skipApiVersionCheck", "--loose",
+            "-e", ParentWatch, script, .. RequiredFlags,
             "--blobHost", "127.0.0.1", "--blobPort", "0",
             "--queueHost", "127.0.0.1", "--queuePort", "0",
             "--tableHost", "127.0.0.1", "--tablePort", "0",
@@ -78,7 +103,17 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
             start.ArgumentList.Add(argument);
         }
 
-        Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        return await StartAsync(start, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts Azurite as <paramref name="start"/> says (e.g. <c>npm run azurite -- --blobPort 0 ...</c>, to test the
+    /// documented command) and waits until all three services listen. Output must be redirected.
+    /// </summary>
+    public static async Task<AzuriteProcess> StartAsync(ProcessStartInfo start, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(start);
+        Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
         Dictionary<string, int> ports = new(StringComparer.OrdinalIgnoreCase);
         TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
         List<string> output = [];
