@@ -68,7 +68,8 @@ public sealed class ModelPublisherTests : IDisposable
         using NasNet restored = NasNet.Create(initial.Architecture);
         initial.LoadInto(restored);
         Assert.Equal("model test-1", initial.Source);
-        Assert.Equal(0.0, InitialWeightsTests.MaxDifference(outcome.Model, restored));
+        // Same weights; the trained model is channels-last, so kernels (and rounding) differ: the publisher's parity bound.
+        Assert.InRange(InitialWeightsTests.MaxDifference(outcome.Model, restored), 0.0, 1e-4);
     }
 
     [Fact]

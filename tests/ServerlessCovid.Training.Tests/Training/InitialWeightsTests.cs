@@ -35,7 +35,8 @@ public sealed class InitialWeightsTests : IDisposable
 
         // Assert: identical to the source; a random start (the same seed) is not, so the comparison can tell.
         Assert.Empty(warm.History);
-        Assert.Equal(0.0, MaxDifference(source, warm.Model));
+        // Same weights, but the trainer's model is channels-last: other oneDNN kernels, other float summation order.
+        Assert.InRange(MaxDifference(source, warm.Model), 0.0, 1e-5);
         Assert.True(MaxDifference(source, random.Model) > 1e-3);
     }
 
