@@ -44,14 +44,7 @@ public static class DemoCommand
             Description = "Hospital folder the held-out x-rays are dropped into.",
             DefaultValueFactory = _ => DemoSettings.DefaultHospital,
         };
-        hospital.Validators.Add(result =>
-        {
-            string? value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
-            if (value is not null && !Core.Storage.HospitalIds.IsValid(value))
-            {
-                result.AddError($"--hospital '{value}' is not a hospital id: {Core.Storage.HospitalIds.Rule}.");
-            }
-        });
+        CommonOptions.RequireHospitalId(hospital);
         Option<DirectoryInfo> output = new("--out")
         {
             Description = "Folder for the generated images, the downloaded report and demo-summary.json.",

@@ -40,14 +40,7 @@ public static class LabelsCommand
             Required = true,
             HelpName = "H",
         };
-        hospital.Validators.Add(result =>
-        {
-            string? value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
-            if (value is not null && !HospitalIds.IsValid(value))
-            {
-                result.AddError($"--hospital '{value}' is not a hospital id: {HospitalIds.Rule}.");
-            }
-        });
+        CommonOptions.RequireHospitalId(hospital);
         Option<string?> labelledBy = new("--labelled-by") { Description = "Who confirmed the labels. Default: covid labels import." };
         Option<string?> storage = CommonOptions.Storage();
         Option<bool> json = CommonOptions.Json();

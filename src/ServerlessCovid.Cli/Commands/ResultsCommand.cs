@@ -27,14 +27,7 @@ public static class ResultsCommand
             Required = true,
             HelpName = "H",
         };
-        hospital.Validators.Add(result =>
-        {
-            string? value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
-            if (value is not null && !HospitalIds.IsValid(value))
-            {
-                result.AddError($"--hospital '{value}' is not a hospital id: {HospitalIds.Rule}.");
-            }
-        });
+        CommonOptions.RequireHospitalId(hospital);
         Option<string?> label = new("--label") { Description = "Only results with this predicted label." };
         label.AcceptOnlyFromAmong([.. ClassNames.InOutputOrder]);
         Option<TriageStatus?> status = new("--status") { Description = "Only scored, rejected or failed results." };

@@ -23,6 +23,20 @@ public static class CommonOptions
         HelpName = "CONN",
     };
 
+    /// <summary>Makes <paramref name="hospital"/> a usage error unless it is a hospital id (the rule of <c>HospitalIds</c>).</summary>
+    public static void RequireHospitalId(Option<string> hospital)
+    {
+        ArgumentNullException.ThrowIfNull(hospital);
+        hospital.Validators.Add(result =>
+        {
+            string? value = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+            if (value is not null && !Core.Storage.HospitalIds.IsValid(value))
+            {
+                result.AddError($"{hospital.Name} '{value}' is not a hospital id: {Core.Storage.HospitalIds.Rule}.");
+            }
+        });
+    }
+
     public const string AccountUrlName = "--account-url";
 
     /// <summary>
