@@ -43,10 +43,11 @@ public static class BenchLearnCommand
         Option<string?> probeSizes = new("--probe-sizes") { Description = "Compare one training step at these input sizes (e.g. 128,256) from the same weights instead of training." };
         Option<int> probeSteps = new("--probe-steps") { Description = "With --probe-sizes: also train this many steps at each size and print the loss.", DefaultValueFactory = _ => 0 };
         Option<bool> warmStart = new("--warm-start") { Description = "Compare retraining from the champion's weights with retraining from scratch (three runs)." };
+        Option<int?> championEpochs = new("--champion-epochs") { Description = "With --warm-start: epochs the champion trains (default: --epochs); a served champion has usually run its preset's full schedule." };
         Command command = new("learn", "Benchmark whether and how fast a training recipe learns (per-epoch table, validation AUC, peak memory).")
         {
             data, work, count, dataSeed, generatedSize, preset, epochs, batchSize, learningRate, momentum, batchNormMomentum,
-            warmupEpochs, imageSize, seed, probeSizes, probeSteps, warmStart,
+            warmupEpochs, imageSize, seed, probeSizes, probeSteps, warmStart, championEpochs,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -100,7 +101,14 @@ public static class BenchLearnCommand
             string runDirectory = Path.Combine(parse.GetValue(work)!.FullName, "runs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
             if (parse.GetValue(warmStart))
             {
-                await WarmStartComparison.RunAsync(writer, request, runDirectory, cancellationToken).ConfigureAwait(false);
+                int champion = parse.GetValue(championEpochs) ?? request.Epochs;
+                if (champion < 1)
+                {
+                    await parse.InvocationConfiguration.Error.WriteLineAsync("--champion-epochs must be at least 1.").ConfigureAwait(false);
+                    return CovidCli.UsageError;
+                }
+
+                await WarmStartComparison.RunAsync(writer, request, champion, runDirectory, cancellationToken).ConfigureAwait(false);
                 return CovidCli.Success;
             }
 

@@ -9,24 +9,25 @@ namespace ServerlessCovid.Cli.Commands;
 /// <c>covid bench learn --warm-start</c>: what retraining from the champion buys. One stratified split holds the
 /// validation images fixed for all three runs, so no run is ever scored on an image it trained on. The champion
 /// trains on two thirds of the training images (the "old" labels); then a challenger trains on all of them (old + new,
-/// a 50% increase) twice, from random weights and from the champion's, with the same recipe and epochs.
+/// a 50% increase) twice, from random weights and from the champion's, with the same recipe and epochs. The champion
+/// may train longer than the challengers, as a served model that ran its preset's full schedule has.
 /// </summary>
 internal static class WarmStartComparison
 {
-    public static async Task RunAsync(TextWriter writer, TrainingRequest request, string workDirectory, CancellationToken cancellationToken)
+    public static async Task RunAsync(TextWriter writer, TrainingRequest request, int championEpochs, string workDirectory, CancellationToken cancellationToken)
     {
         DatasetSplit split = DatasetSplitter.Stratified(request.Images, request.ValidationFraction, request.Seed);
         List<LabelledImage> old = [.. split.Training.GroupBy(i => i.Label).SelectMany(g => g.Take(g.Count() * 2 / 3))];
         DatasetSplit championSplit = split with { Training = old };
         writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Warm start: champion on {old.Count} training images; challengers on {split.Training.Count} (+{split.Training.Count - old.Count} new); "
+            $"Warm start: champion on {old.Count} training images for {championEpochs} epochs; challengers on {split.Training.Count} (+{split.Training.Count - old.Count} new); "
             + $"all scored on the same {split.Validation.Count} validation images, never trained on."));
 
         Trainer trainer = new(new XrayPreprocessorImageLoader(), NullLogger<Trainer>.Instance);
         string weights = Path.Combine(workDirectory, "champion-weights.bin");
         List<EpochMetrics> champion;
         using (TrainingOutcome outcome = await trainer.TrainAsync(
-            request with { FixedSplit = championSplit }, Path.Combine(workDirectory, "champion"), cancellationToken: cancellationToken).ConfigureAwait(false))
+            request with { FixedSplit = championSplit, Epochs = championEpochs, WarmupEpochs = Math.Min(request.WarmupEpochs, championEpochs - 1) }, Path.Combine(workDirectory, "champion"), cancellationToken: cancellationToken).ConfigureAwait(false))
         {
             champion = [.. outcome.History];
             outcome.Model.save(weights);
@@ -40,11 +41,10 @@ internal static class WarmStartComparison
             cancellationToken).ConfigureAwait(false);
 
         writer.WriteLine("epoch | champion (old) val acc  AUC | scratch (old+new) val acc  AUC | warm (old+new) val acc  AUC");
-        for (int e = 0; e < request.Epochs; e++)
+        for (int e = 0; e < Math.Max(championEpochs, request.Epochs); e++)
         {
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{e + 1,5} | {champion[e].ValidationAccuracy,22:F3} {champion[e].ValidationAuc,4:F3} | {scratch[e].ValidationAccuracy,25:F3} {scratch[e].ValidationAuc,4:F3} | "
-                + $"{warm[e].ValidationAccuracy,22:F3} {warm[e].ValidationAuc,4:F3}"));
+                $"{e + 1,5} | {Cell(champion, e, 22)} | {Cell(scratch, e, 25)} | {Cell(warm, e, 22)}"));
         }
 
         CultureInfo c = CultureInfo.InvariantCulture;
@@ -53,6 +53,11 @@ internal static class WarmStartComparison
         writer.WriteLine("Warm start reached it: " + CaughtUp(warm, "accuracy", m => m.ValidationAccuracy, scratch[^1].ValidationAccuracy)
             + "; " + CaughtUp(warm, "AUC", m => m.ValidationAuc ?? 0, scratch[^1].ValidationAuc ?? 1) + ".");
     }
+
+    private static string Cell(List<EpochMetrics> run, int epoch, int width) =>
+        epoch < run.Count
+            ? string.Create(CultureInfo.InvariantCulture, $"{run[epoch].ValidationAccuracy.ToString("F3", CultureInfo.InvariantCulture).PadLeft(width)} {run[epoch].ValidationAuc,4:F3}")
+            : new string(' ', width + 6);
 
     /// <summary>The first epoch (and the minutes to it) at which <paramref name="run"/> matched <paramref name="target"/>.</summary>
     private static string CaughtUp(List<EpochMetrics> run, string name, Func<EpochMetrics, double> metric, double target)
