@@ -67,18 +67,17 @@ public static class BenchLearnCommand
             string dataDirectory = parse.GetValue(data)?.FullName
                 ?? EnsureSynthetic(parse.GetValue(work)!.FullName, parse.GetValue(count), parse.GetValue(dataSeed), parse.GetValue(generatedSize), writer, cancellationToken);
             TrainingRequest defaults = TrainingPresets.Get(parse.GetValue(preset)!);
-            TrainingRequest request = defaults with
+            TrainingRequest request = (defaults with
             {
                 Epochs = parse.GetValue(epochs) ?? defaults.Epochs,
                 BatchSize = parse.GetValue(batchSize) ?? defaults.BatchSize,
                 LearningRate = parse.GetValue(learningRate) ?? defaults.LearningRate,
-                Momentum = parse.GetValue(momentum) ?? defaults.Momentum,
                 BatchNormMomentum = parse.GetValue(batchNormMomentum) ?? defaults.BatchNormMomentum,
                 WarmupEpochs = parse.GetValue(warmupEpochs) ?? defaults.WarmupEpochs,
                 ImageSize = parse.GetValue(imageSize),
                 Seed = parse.GetValue(seed),
                 Images = ImageFolderDataset.Load(dataDirectory),
-            };
+            }).WithMomentum(parse.GetValue(momentum) ?? defaults.Momentum);
             try
             {
                 request.Validate();

@@ -51,18 +51,17 @@ public static class TrainCommand
             string outDirectory = parse.GetValue(output)!.FullName;
             try
             {
-                TrainingRequest request = defaults with
+                TrainingRequest request = (defaults with
                 {
                     Epochs = parse.GetValue(epochs) ?? defaults.Epochs,
                     BatchSize = parse.GetValue(batchSize) ?? defaults.BatchSize,
                     LearningRate = parse.GetValue(learningRate) ?? defaults.LearningRate,
-                    Momentum = parse.GetValue(momentum) ?? defaults.Momentum,
                     Seed = parse.GetValue(seed) ?? defaults.Seed,
                     SplitByGroup = parse.GetValue(splitByGroup),
                     TimeBudget = parse.GetValue(budget) is { } minutes ? TimeSpan.FromMinutes(minutes) : null,
                     Images = ImageFolderDataset.Load(parse.GetValue(data)!.FullName),
                     DatasetManifest = Path.Combine(parse.GetValue(data)!.FullName, ImageFolderDataset.ManifestFileName),
-                };
+                }).WithMomentum(parse.GetValue(momentum) ?? defaults.Momentum);
                 request.Validate();
                 writer.WriteLine(Disclaimers.ResearchOnly);
                 writer.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -7,7 +7,7 @@ namespace ServerlessCovid.Training.Training;
 /// both sides (the leakage the paper's image-level split allows). Deterministic for a seed and a set of images,
 /// whatever order they are listed in.
 /// </summary>
-public static class DatasetSplitter
+public static partial class DatasetSplitter
 {
     public const string StratifiedMethod = "stratified";
 
@@ -36,17 +36,10 @@ public static class DatasetSplitter
     public static DatasetSplit ByGroup(IReadOnlyList<LabelledImage> images, double validationFraction, int seed)
     {
         Validate(images, validationFraction);
-        LabelledImage? missing = images.FirstOrDefault(i => string.IsNullOrWhiteSpace(i.GroupId));
-        if (missing is not null)
-        {
-            throw new InvalidDatasetException(
-                $"A group split needs a patient/group id for every image, but '{missing.Path}' has none. Add it to manifest.csv "
-                + "(columns file,label,patient_id) or split without --split-by-group.");
-        }
-
+        RequireGroupIds(images);
         var groups = images.GroupBy(i => i.GroupId!, StringComparer.Ordinal)
             .Select(g => (Id: g.Key, Items: g.OrderBy(i => i.Path, StringComparer.Ordinal).ToArray()))
-            .Select(g => (g.Id, g.Items, Label: g.Items.GroupBy(i => i.Label).OrderByDescending(l => l.Count()).ThenBy(l => l.Key, StringComparer.Ordinal).First().Key))
+            .Select(g => (g.Id, g.Items, Label: MajorityLabel(g.Items)))
             .ToList();
 
         List<LabelledImage> training = [];
@@ -73,6 +66,17 @@ public static class DatasetSplitter
         }
 
         return new DatasetSplit(training, validation, GroupMethod, validationFraction, seed);
+    }
+
+    private static void RequireGroupIds(IReadOnlyList<LabelledImage> images)
+    {
+        LabelledImage? missing = images.FirstOrDefault(i => string.IsNullOrWhiteSpace(i.GroupId));
+        if (missing is not null)
+        {
+            throw new InvalidDatasetException(
+                $"A group split needs a patient/group id for every image, but '{missing.Path}' has none. Add it to manifest.csv "
+                + "(columns file,label,patient_id) or split without --split-by-group.");
+        }
     }
 
     private static T[] Shuffle<T>(IEnumerable<T> items, int seed, string salt)

@@ -85,6 +85,9 @@ public sealed record TrainingRequest
     /// </summary>
     public InitialWeights? InitialWeights { get; init; }
 
+    /// <summary>This recipe with another momentum. Nesterov needs momentum, so momentum 0 means plain SGD (the paper's).</summary>
+    public TrainingRequest WithMomentum(double momentum) => this with { Momentum = momentum, Nesterov = Nesterov && momentum > 0 };
+
     public void Validate()
     {
         Architecture.Validate();
@@ -102,6 +105,11 @@ public sealed record TrainingRequest
                 $"Invalid training settings: epochs {Epochs}, warm-up epochs {WarmupEpochs}, batch size {BatchSize}, learning rate {LearningRate}, momentum {Momentum}, "
                 + $"weight decay {WeightDecay}, BN momentum {BatchNormMomentum}, validation fraction {ValidationFraction}, image size {ImageSize}. "
                 + "Epochs and batch size must be positive, warm-up shorter than the run, the learning rate positive, momentum in [0, 1), the validation fraction in (0, 1).");
+        }
+
+        if (Nesterov && Momentum == 0)
+        {
+            throw new ArgumentException("Nesterov momentum needs a momentum above 0; with momentum 0 train plain SGD (Nesterov off).");
         }
     }
 }
