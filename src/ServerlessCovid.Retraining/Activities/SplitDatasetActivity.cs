@@ -6,9 +6,10 @@ using TrainingSplit = ServerlessCovid.Training.Training.DatasetSplit;
 namespace ServerlessCovid.Retraining.Activities;
 
 /// <summary>
-/// Splits the snapshot 70/30, stratified by class and grouped by patient when every image has a patient id, with the
-/// trainer's own splitter (so the recorded split is exactly what the trainer will use), and records it in the
-/// dataset manifest.
+/// Splits the snapshot about 70/30 per class, grouped by patient when every image has a patient id, and records it in
+/// the dataset manifest; the trainer is handed exactly this split. The side of each image (or patient) comes from a
+/// hash of the seed and its name, so labels added later never move a champion's training images into the
+/// validation set its challengers and the champion itself are scored on (<see cref="DatasetSplitter.Stable"/>).
 /// </summary>
 public sealed class SplitDatasetActivity(RetrainingWorkspace workspace) : RetrainingActivity<SplitInput, SplitResult>
 {
@@ -17,14 +18,12 @@ public sealed class SplitDatasetActivity(RetrainingWorkspace workspace) : Retrai
         ArgumentNullException.ThrowIfNull(input);
         DatasetManifest snapshot = await workspace.ReadManifestAsync(input.Dataset.ManifestBlob, cancellationToken).ConfigureAwait(false);
         Dictionary<string, DatasetItem> byPath = snapshot.Items.ToDictionary(i => workspace.LocalImagePath(snapshot.DatasetId, i), StringComparer.Ordinal);
-        LabelledImage[] images = [.. byPath.Select(p => new LabelledImage(p.Key, p.Value.Label, p.Value.GroupId))];
+        LabelledImage[] images = [.. byPath.Select(p => new LabelledImage(p.Key, p.Value.Label, p.Value.GroupId, StableKey(p.Value)))];
         bool grouped = images.Length > 0 && images.All(i => !string.IsNullOrWhiteSpace(i.GroupId));
         TrainingSplit split;
         try
         {
-            split = grouped
-                ? DatasetSplitter.ByGroup(images, input.ValidationFraction, input.Seed)
-                : DatasetSplitter.Stratified(images, input.ValidationFraction, input.Seed);
+            split = DatasetSplitter.Stable(images, input.ValidationFraction, input.Seed, grouped);
         }
         catch (InvalidDatasetException ex)
         {
@@ -40,7 +39,7 @@ public sealed class SplitDatasetActivity(RetrainingWorkspace workspace) : Retrai
         {
             Items = items,
             Split = new Datasets.DatasetSplit(
-                grouped ? "stratified-by-class, grouped-by-patient" : "stratified-by-class",
+                grouped ? $"{DatasetSplitter.StableMethod}, per-class, grouped-by-patient" : $"{DatasetSplitter.StableMethod}, per-class",
                 input.ValidationFraction,
                 input.Seed,
                 grouped,
@@ -59,6 +58,12 @@ public sealed class SplitDatasetActivity(RetrainingWorkspace workspace) : Retrai
                 .GroupBy(i => i.Label, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal));
     }
+
+    /// <summary>
+    /// The labelled blob's name without its <c>{label}/</c> folder (<c>{hospital}/{id}.{ext}</c>): a relabelled image
+    /// keeps its side of the split.
+    /// </summary>
+    internal static string StableKey(DatasetItem item) => item.Blob[(item.Blob.IndexOf('/', StringComparison.Ordinal) + 1)..];
 
     /// <summary>AUC and sensitivity are undefined on a side without both classes: say which class to label more of.</summary>
     private static void EnsureBothClassesOnBothSides(DatasetManifest split)

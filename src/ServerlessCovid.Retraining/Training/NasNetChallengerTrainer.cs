@@ -41,13 +41,7 @@ public sealed partial class NasNetChallengerTrainer(
         while (LastCompletedEpoch(job.CheckpointDirectory) < job.TargetEpoch)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            bool fresh = !TrainingCheckpoint.Exists(job.CheckpointDirectory);
             using TrainingOutcome outcome = await RunTrainerAsync(request, job.CheckpointDirectory, cancellationToken).ConfigureAwait(false);
-            if (fresh)
-            {
-                EnsureSameSplit(job.Dataset, outcome.Split);
-            }
-
             EpochMetrics last = outcome.History[^1];
             history.Add(last);
             await checkpointSaved(last, cancellationToken).ConfigureAwait(false);
@@ -62,7 +56,7 @@ public sealed partial class NasNetChallengerTrainer(
         return Task.Run(() => Export(job), cancellationToken);
     }
 
-    /// <summary>The preset's recipe with the run's dataset, epochs, seed and split rule.</summary>
+    /// <summary>The preset's recipe with the run's dataset, epochs, seed and its recorded split, used as is.</summary>
     internal static TrainingRequest BuildRequest(ChallengerTrainingJob job)
     {
         TrainingRequest preset = TrainingPresets.Get(job.Preset);
@@ -74,13 +68,21 @@ public sealed partial class NasNetChallengerTrainer(
             LearningRate = job.LearningRate ?? preset.LearningRate,
             ValidationFraction = job.Dataset.Manifest.Split?.ValidationFraction ?? preset.ValidationFraction,
             SplitByGroup = job.Dataset.Manifest.Split?.GroupedByPatient ?? false,
-            Images = [.. all.Select(f => new LabelledImage(f.Path, f.Label, f.GroupId))],
+            Images = [.. all.Select(ToImage)],
+            FixedSplit = new TrainingSplit(
+                [.. job.Dataset.Training.Select(ToImage)],
+                [.. job.Dataset.Validation.Select(ToImage)],
+                job.Dataset.Manifest.Split?.Method ?? DatasetSplitter.StableMethod,
+                job.Dataset.Manifest.Split?.ValidationFraction ?? preset.ValidationFraction,
+                job.Seed),
             DatasetManifest = job.Dataset.Manifest.DatasetId,
             InitialWeights = job.InitialWeights is { } initial
                 ? new InitialWeights(initial.Path, preset.Architecture, initial.Sha256, initial.Source)
                 : null,
         };
     }
+
+    private static LabelledImage ToImage(LabelledFile file) => new(file.Path, file.Label, file.GroupId);
 
     private async Task<TrainingOutcome> RunTrainerAsync(TrainingRequest request, string directory, CancellationToken cancellationToken)
     {
@@ -159,18 +161,6 @@ public sealed partial class NasNetChallengerTrainer(
         catch (CheckpointCorruptException ex)
         {
             throw new PermanentRetrainingException($"The run's checkpoint is unusable: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>The trainer splits by the same rule and seed; refuse to train on anything but the recorded split.</summary>
-    private static void EnsureSameSplit(MaterializedDataset dataset, TrainingSplit split)
-    {
-        HashSet<string> expected = [.. dataset.Validation.Select(f => f.Path)];
-        if (!expected.SetEquals(split.Validation.Select(i => i.Path)))
-        {
-            throw new PermanentRetrainingException(
-                $"The trainer's validation split ({split.Validation.Count} images, {split.Method}) differs from the one recorded in "
-                + $"dataset {dataset.Manifest.DatasetId} ({expected.Count} images).");
         }
     }
 

@@ -93,6 +93,14 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
         {
             Tensor next = _cells[i].call(x, p);
             observe?.Invoke(_cells[i].GetName(), next);
+
+            // Autograd keeps what backward needs; the concatenated outputs of earlier cells are not part of it, and
+            // holding them to the end of the pass (as this scope would) costs hundreds of MB at batch 32.
+            if (i > 0)
+            {
+                p.Dispose();
+            }
+
             p = x;
             x = next;
         }

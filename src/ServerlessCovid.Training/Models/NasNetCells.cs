@@ -69,12 +69,14 @@ internal sealed class NormalCell : NasNetCell
         using var scope = NewDisposeScope();
         Tensor p = _adjust.call(previous);
         Tensor h = Squeeze(_hConv, _hBn, input);
-        Tensor x1 = _h5x5.call(h) + _p3x3.call(p);
-        Tensor x2 = _p5x5.call(p) + _p3x3b.call(p);
+        Tensor reluH = SeparableBlock.Activate(h, 0);
+        Tensor reluP = SeparableBlock.Activate(p, 0);
+        Tensor x1 = _h5x5.ForwardActivated(reluH) + _p3x3.ForwardActivated(reluP);
+        Tensor x2 = _p5x5.ForwardActivated(reluP) + _p3x3b.ForwardActivated(reluP);
         Tensor x3 = AvgSame(h) + p;
         Tensor pooledP = AvgSame(p);
         Tensor x4 = pooledP + pooledP;
-        Tensor x5 = _h3x3.call(h) + h;
+        Tensor x5 = _h3x3.ForwardActivated(reluH) + h;
         return cat([p, x1, x2, x3, x4, x5], 1).MoveToOuterDisposeScope();
     }
 
@@ -137,9 +139,10 @@ internal sealed class ReductionCell : NasNetCell
         // Keras zero-pads h once (correct_pad for 3×3) and pools it 'valid': the zeros take part in max and mean.
         Tensor h3 = KerasLayers.PadLikeKeras(h, 3);
         Tensor maxH = nn.functional.max_pool2d(h3, 3, 2);
-        Tensor x1 = _h5x5.call(h) + _p7x7.call(p);
-        Tensor x2 = maxH + _p7x7b.call(p);
-        Tensor x3 = nn.functional.avg_pool2d(h3, 3, 2) + _p5x5.call(p);
+        Tensor p7 = SeparableBlock.Activate(p, _p7x7.Kernel);
+        Tensor x1 = _h5x5.ForwardActivated(SeparableBlock.Activate(h, _h5x5.Kernel)) + _p7x7.ForwardActivated(p7);
+        Tensor x2 = maxH + _p7x7b.ForwardActivated(p7);
+        Tensor x3 = nn.functional.avg_pool2d(h3, 3, 2) + _p5x5.ForwardActivated(SeparableBlock.Activate(p, _p5x5.Kernel));
         Tensor x4 = AvgSame(x1) + x2;
         Tensor x5 = _x1_3x3.call(x1) + maxH;
         return cat([x2, x3, x4, x5], 1).MoveToOuterDisposeScope();

@@ -36,17 +36,38 @@ internal sealed class SeparableBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    public long Kernel => _kernel;
+
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        Tensor x = nn.functional.relu(input);
-        if (_stride != 1)
-        {
-            x = KerasLayers.PadLikeKeras(x, _kernel);
-        }
+        return ForwardActivated(Activate(input, _stride == 1 ? 0 : _kernel)).MoveToOuterDisposeScope();
+    }
 
-        x = _bn1.call(_pointwise1.call(_depthwise1.call(x)));
-        x = nn.functional.relu(x);
+    /// <summary>
+    /// The block's leading ReLU (and, for stride 2, its Keras padding) on <paramref name="input"/>. A cell computes it
+    /// once per input and kernel and hands it to every block that reads that input, because autograd keeps each
+    /// ReLU's output until backward: three blocks reading p would otherwise hold three copies of relu(p).
+    /// </summary>
+    /// <param name="input">The tensor the blocks read (p or h of a cell).</param>
+    /// <param name="padForKernel">0 for stride 1; the kernel size of a stride-2 block.</param>
+    public static Tensor Activate(Tensor input, long padForKernel)
+    {
+        // relu(0) = 0, so padding first and rectifying the padded copy in place equals relu-then-pad and keeps one
+        // tensor (the padded one, which the depthwise conv saves anyway) instead of two.
+        return padForKernel == 0
+            ? nn.functional.relu(input)
+            : KerasLayers.PadLikeKeras(input, padForKernel).relu_();
+    }
+
+    /// <summary>The block after its leading ReLU: <paramref name="activated"/> comes from <see cref="Activate"/>.</summary>
+    public Tensor ForwardActivated(Tensor activated)
+    {
+        using var scope = NewDisposeScope();
+        Tensor x = _bn1.call(_pointwise1.call(_depthwise1.call(activated)));
+
+        // In place: batch norm's backward reads its input and batch statistics, never its output.
+        x = x.relu_();
         x = _bn2.call(_pointwise2.call(_depthwise2.call(x)));
         return x.MoveToOuterDisposeScope();
     }

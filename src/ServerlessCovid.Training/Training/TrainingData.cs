@@ -25,38 +25,51 @@ public sealed class TrainingData : IDisposable
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(loader);
-        float[] values = new float[items.Count * (long)Preprocessing.ValuesPerImage];
+
+        // One image at a time into the final tensor: a managed buffer of the whole set would double peak memory.
+        long[] imageShape = [Preprocessing.Channels, Preprocessing.Size, Preprocessing.Size];
+        Tensor images = empty([items.Count, .. imageShape], ScalarType.Float32);
         long[] labels = new long[items.Count];
-        for (int i = 0; i < items.Count; i++)
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            float[] image;
-            try
+            for (int i = 0; i < items.Count; i++)
             {
-                image = loader.Load(items[i].Path);
-            }
-            catch (ImageRejectedException ex)
-            {
-                throw new InvalidDatasetException($"Cannot train on '{items[i].Path}' ({ex.Code}): {ex.Reason} Remove or replace the file.", ex);
-            }
-            catch (IOException ex)
-            {
-                throw new InvalidDatasetException($"Cannot read '{items[i].Path}': {ex.Message}", ex);
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                images[i].copy_(tensor(LoadOne(items[i], loader), imageShape));
+                labels[i] = ClassNames.IndexOf(items[i].Label);
             }
 
-            image.CopyTo(values, (long)i * Preprocessing.ValuesPerImage);
-            labels[i] = ClassNames.IndexOf(items[i].Label);
+            if (imageSize != Preprocessing.Size)
+            {
+                Tensor resized = nn.functional.interpolate(images, [imageSize, imageSize], mode: InterpolationMode.Bilinear, align_corners: false);
+                images.Dispose();
+                images = resized;
+            }
         }
-
-        Tensor images = tensor(values, [items.Count, Preprocessing.Channels, Preprocessing.Size, Preprocessing.Size]);
-        if (imageSize != Preprocessing.Size)
+        catch
         {
-            Tensor resized = nn.functional.interpolate(images, [imageSize, imageSize], mode: InterpolationMode.Bilinear, align_corners: false);
             images.Dispose();
-            images = resized;
+            throw;
         }
 
         return new TrainingData(images, tensor(labels));
+    }
+
+    private static float[] LoadOne(LabelledImage item, ITrainingImageLoader loader)
+    {
+        try
+        {
+            return loader.Load(item.Path);
+        }
+        catch (ImageRejectedException ex)
+        {
+            throw new InvalidDatasetException($"Cannot train on '{item.Path}' ({ex.Code}): {ex.Reason} Remove or replace the file.", ex);
+        }
+        catch (IOException ex)
+        {
+            throw new InvalidDatasetException($"Cannot read '{item.Path}': {ex.Message}", ex);
+        }
     }
 
     public void Dispose()
