@@ -76,6 +76,11 @@ public sealed class RetrainingTestEnvironment : IAsyncDisposable
         MaxAttempts = 3,
         FirstRetrySeconds = 0.2,
         MinimumImprovement = 0.01,
+
+        // The split is a stable hash, so per-class validation counts vary like a binomial draw around 30%; this seed
+        // gives these one-patient-per-image sets the counts the tests are about: 23/23 of 70 per class (above the
+        // floor of 20) and 4/4 of 12 (below it). StableSplitTests covers the split itself.
+        Seed = 92,
     };
 
     /// <summary>
