@@ -35,7 +35,7 @@ public static class BenchLearnCommand
         Option<int?> epochs = new("--epochs") { Description = "Epochs (default: the preset's)." };
         Option<int?> batchSize = new("--batch-size") { Description = "Batch size." };
         Option<double?> learningRate = new("--lr") { Description = "Peak SGD learning rate." };
-        Option<double?> momentum = new("--momentum") { Description = "SGD momentum." };
+        Option<double?> momentum = new("--momentum") { Description = "SGD momentum (0 = plain SGD: Nesterov is turned off with it)." };
         Option<double?> batchNormMomentum = new("--bn-momentum") { Description = "BN momentum, PyTorch convention (weight of the new batch)." };
         Option<int?> warmupEpochs = new("--warmup-epochs") { Description = "Linear learning-rate warm-up epochs." };
         Option<int> imageSize = new("--image-size") { Description = "Input size trained at.", DefaultValueFactory = _ => Preprocessing.Size };

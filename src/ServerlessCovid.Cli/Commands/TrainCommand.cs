@@ -32,7 +32,7 @@ public static class TrainCommand
         Option<int?> epochs = new("--epochs") { Description = "Epochs (preset default 10)." };
         Option<int?> batchSize = new("--batch-size") { Description = "Batch size." };
         Option<double?> learningRate = new("--lr") { Description = "SGD learning rate." };
-        Option<double?> momentum = new("--momentum") { Description = "SGD momentum (0 = plain SGD, Keras' default)." };
+        Option<double?> momentum = new("--momentum") { Description = "SGD momentum (0 = plain SGD, Keras' default; turns the preset's Nesterov off)." };
         Option<int?> seed = new("--seed") { Description = "Seed for weights, split and shuffling." };
         Option<bool> splitByGroup = new("--split-by-group") { Description = "Split by patient id (manifest.csv) so no patient is on both sides." };
         Option<bool> resume = new("--resume") { Description = "Continue from OUT/checkpoint if it exists." };
