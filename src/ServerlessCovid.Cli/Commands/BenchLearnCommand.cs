@@ -43,11 +43,13 @@ public static class BenchLearnCommand
         Option<string?> probeSizes = new("--probe-sizes") { Description = "Compare one training step at these input sizes (e.g. 128,256) from the same weights instead of training." };
         Option<int> probeSteps = new("--probe-steps") { Description = "With --probe-sizes: also train this many steps at each size and print the loss.", DefaultValueFactory = _ => 0 };
         Option<bool> warmStart = new("--warm-start") { Description = "Compare retraining from the champion's weights with retraining from scratch (three runs)." };
+        Option<FileInfo> initialWeights = new("--initial-weights") { Description = "Start from these TorchSharp weights (e.g. --warm-start's champion-weights.bin) instead of random ones: one warm run with another recipe, on the same split." };
+        initialWeights.AcceptExistingOnly();
         Option<int?> championEpochs = new("--champion-epochs") { Description = "With --warm-start: epochs the champion trains (default: --epochs); a served champion has usually run its preset's full schedule." };
         Command command = new("learn", "Benchmark whether and how fast a training recipe learns (per-epoch table, validation AUC, peak memory).")
         {
             data, work, count, dataSeed, generatedSize, preset, epochs, batchSize, learningRate, momentum, batchNormMomentum,
-            warmupEpochs, imageSize, seed, probeSizes, probeSteps, warmStart, championEpochs,
+            warmupEpochs, imageSize, seed, probeSizes, probeSteps, warmStart, championEpochs, initialWeights,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -77,6 +79,9 @@ public static class BenchLearnCommand
                 ImageSize = parse.GetValue(imageSize),
                 Seed = parse.GetValue(seed),
                 Images = ImageFolderDataset.Load(dataDirectory),
+                InitialWeights = parse.GetValue(initialWeights) is { } weights
+                    ? InitialWeights.FromFile(weights.FullName, defaults.Architecture, weights.Name)
+                    : null,
             }).WithMomentum(parse.GetValue(momentum) ?? defaults.Momentum);
             try
             {
