@@ -39,7 +39,8 @@ public sealed partial class LabelledImageStore
     /// <summary>
     /// Stores an image under its label. Idempotent by (hospital, id): the same request again returns
     /// <see cref="LabelledImageAddStatus.AlreadyPresent"/>; a different label moves the image
-    /// (<see cref="LabelledImageAddStatus.Relabelled"/>).
+    /// (<see cref="LabelledImageAddStatus.Relabelled"/>). Nothing orders concurrent calls that disagree on the label
+    /// of one id, so they can leave a copy under each; callers that keep the label elsewhere use <see cref="MirrorAsync"/>.
     /// </summary>
     /// <exception cref="LabelledImageStoreException">Invalid request, empty image, or the id already holds other bytes.</exception>
     public async Task<LabelledImageAddResult> AddAsync(
