@@ -76,8 +76,10 @@ public sealed partial class TriageResultStore
 
     /// <summary>
     /// Applies <paramref name="update"/> to an existing result under optimistic concurrency (re-read and re-applied
-    /// on conflict). Returns null when the result does not exist.
+    /// on conflict). Returns null when the result does not exist. An update that changes nothing writes nothing, so
+    /// callers that only set a value when it differs do not contend with each other.
     /// </summary>
+    /// <exception cref="RequestFailedException">409 or 412: other writers kept winning for every attempt.</exception>
     public async Task<TriageResult?> UpdateAsync(
         string hospital, string id, Func<TriageResult, TriageResult> update, CancellationToken cancellationToken = default)
     {
@@ -95,7 +97,13 @@ public sealed partial class TriageResultStore
                 return null;
             }
 
-            TriageResult updated = update(TriageResultEntities.FromEntity(existing)) with { Hospital = hospital, Id = id };
+            TriageResult current = TriageResultEntities.FromEntity(existing);
+            TriageResult updated = update(current) with { Hospital = hospital, Id = id };
+            if (updated == current)
+            {
+                return current;
+            }
+
             try
             {
                 await WriteAsync(updated, existing, cancellationToken).ConfigureAwait(false);

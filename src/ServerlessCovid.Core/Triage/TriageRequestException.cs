@@ -14,6 +14,9 @@ public static class TriageErrorCodes
 
     /// <summary>The blob was overwritten after scoring; labelling it would attach the label to other bytes.</summary>
     public const string ImageChanged = "image_changed";
+
+    /// <summary>Other labels for the same result kept landing first; sending the label again is safe.</summary>
+    public const string LabelConflict = "label_conflict";
 }
 
 /// <summary>A hospital id or blob name that cannot be used as a key or path; retrying never helps.</summary>

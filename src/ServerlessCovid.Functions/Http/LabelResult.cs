@@ -12,7 +12,8 @@ namespace ServerlessCovid.Functions.Http;
 /// <summary>
 /// <c>POST /api/hospitals/{hospital}/results/{id}/label</c> with <c>{"label":"covid|normal","labelledBy":"..."}</c>:
 /// stores the confirmed label and copies the scored image into the labelled-image store for retraining.
-/// Idempotent; 404 for an unknown (or another hospital's) result, 409 when the result has no usable image.
+/// Idempotent; 404 for an unknown (or another hospital's) result, 409 when the result has no usable image, or
+/// (<c>label_conflict</c>, rare) when other labels of the same result kept landing first: sending it again is safe.
 /// </summary>
 public sealed class LabelResult(ResultLabellingService labelling)
 {
@@ -55,7 +56,7 @@ public sealed class LabelResult(ResultLabellingService labelling)
         {
             int status = ex.Code switch
             {
-                TriageErrorCodes.NotLabellable or TriageErrorCodes.ImageChanged => StatusCodes.Status409Conflict,
+                TriageErrorCodes.NotLabellable or TriageErrorCodes.ImageChanged or TriageErrorCodes.LabelConflict => StatusCodes.Status409Conflict,
                 _ => StatusCodes.Status400BadRequest,
             };
             return Problems.Create(status, ex.Code, ex.Message);

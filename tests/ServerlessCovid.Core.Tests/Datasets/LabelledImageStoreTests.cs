@@ -137,6 +137,57 @@ public sealed class LabelledImageStoreTests(AzuriteFixture azurite) : IDisposabl
     }
 
     [Fact]
+    public async Task MirrorAsync_CopiesUnderBothLabels_OnlyTheRequestedLabelRemains()
+    {
+        // Arrange: the split that two unsynchronised writers used to leave.
+        LabelledImageStore store = CreateStore();
+        await store.AddAsync(Request("h1", "r1", ClassNames.Covid), Png(8));
+        await Container(_options.LabelledContainer).GetBlobClient("normal/h1/r1.png").UploadAsync(
+            Png(8), new BlobUploadOptions { Metadata = new Dictionary<string, string> { ["sha256"] = ModelPackage.Sha256Hex(Png(8).ToMemory().Span) } });
+
+        // Act
+        LabelledImageAddResult result = await store.MirrorAsync(Request("h1", "r1", ClassNames.Normal), Png(8));
+
+        // Assert
+        Assert.Equal(LabelledImageAddStatus.Relabelled, result.Status);
+        LabelledImage only = Assert.Single(await store.ListAsync());
+        Assert.Equal(("normal/h1/r1.png", "radiologist-1"), (only.BlobName, only.LabelledBy));
+    }
+
+    [Fact]
+    public async Task MirrorAsync_CopyFromAnotherLabeller_MetadataFollowsTheRequest()
+    {
+        // Arrange
+        LabelledImageStore store = CreateStore();
+        DateTimeOffset later = Now.AddMinutes(5);
+        await store.AddAsync(Request("h1", "r1", ClassNames.Covid), Png(9));
+
+        // Act
+        LabelledImageAddResult result = await store.MirrorAsync(
+            Request("h1", "r1", ClassNames.Covid) with { LabelledBy = "dr-bob", LabelledUtc = later }, Png(9));
+
+        // Assert
+        Assert.Equal(LabelledImageAddStatus.AlreadyPresent, result.Status);
+        LabelledImage only = Assert.Single(await store.ListAsync());
+        Assert.Equal(("dr-bob", later, result.Image.ETag), (only.LabelledBy, only.LabelledUtc, only.ETag));
+    }
+
+    [Fact]
+    public async Task MirrorAsync_SameIdDifferentBytes_ConflictingContent()
+    {
+        // Arrange
+        LabelledImageStore store = CreateStore();
+        await store.AddAsync(Request("h1", "r1", ClassNames.Covid), Png(4));
+
+        // Act
+        LabelledImageStoreException error = await Assert.ThrowsAsync<LabelledImageStoreException>(
+            () => store.MirrorAsync(Request("h1", "r1", ClassNames.Covid), Png(5)));
+
+        // Assert
+        Assert.Equal(LabelledImageErrorCodes.ConflictingContent, error.Code);
+    }
+
+    [Fact]
     public async Task AddFromBlobAsync_UploadedXray_CopiedWithSourceRecorded()
     {
         // Arrange

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -258,6 +259,23 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
         // Act + Assert
         await Assert.ThrowsAsync<InvalidContinuationTokenException>(
             () => store.ListAsync("h1", new TriageResultQuery { ContinuationToken = "***" }));
+    }
+
+    [Fact]
+    public async Task UpdateAsync_UpdateChangesNothing_RowNotWritten()
+    {
+        // Arrange
+        TriageResultStore store = CreateStore(out TableClient table);
+        TriageResult result = Scored("h1", "a.png", T0, "sha-a");
+        await store.UpsertAsync(result);
+        ETag before = (await table.GetEntityAsync<TableEntity>("h1", result.Id)).Value.ETag;
+
+        // Act
+        TriageResult? updated = await store.UpdateAsync("h1", result.Id, r => r);
+
+        // Assert
+        Assert.Equal("sha-a", updated!.ContentSha256);
+        Assert.Equal(before, (await table.GetEntityAsync<TableEntity>("h1", result.Id)).Value.ETag);
     }
 
     [Fact]

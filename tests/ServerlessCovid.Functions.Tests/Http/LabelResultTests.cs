@@ -59,6 +59,27 @@ public sealed class LabelResultTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task Run_ConcurrentOppositeLabels_OneCopyUnderTheLabelTheResultHolds()
+    {
+        // Setup
+        await using FunctionsTestApp app = FunctionsTestApp.Create(azurite);
+        await app.PublishAsync(TestModelPackages.Create("v1"));
+        string id = await TriageXrayTests.TriageAsync(app, "h1", TestXrays.Covid());
+
+        // Trigger: two clinicians per label, all at once.
+        ExecutedResponse[] responses = await Task.WhenAll(Enumerable.Range(0, 4).Select(
+            i => Task.Run(() => LabelAsync(app, "h1", id, i % 2 == 0 ? "covid" : "normal", $"dr-{i}"))));
+
+        // Verify: every caller got its label accepted, or the typed conflict that says to send it again.
+        Assert.All(responses, r => Assert.True(
+            r.Status == StatusCodes.Status200OK || (r.Status == StatusCodes.Status409Conflict && r.String("code") == TriageErrorCodes.LabelConflict)));
+        TriageResult stored = (await app.Results.GetAsync("h1", id))!;
+        string[] blobs = await app.Blobs.GetBlobContainerClient(app.Storage.LabelledContainer).GetBlobsAsync().Select(b => b.Name).ToArrayAsync();
+        Assert.Equal([stored.LabelledImageBlobName!], blobs);
+        Assert.StartsWith(stored.ConfirmedLabel + "/h1/", blobs[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_BlobTriggeredResult_CopiesFromTheXrayContainer()
     {
         // Setup

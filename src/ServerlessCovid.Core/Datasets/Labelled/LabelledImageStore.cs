@@ -39,7 +39,8 @@ public sealed partial class LabelledImageStore
     /// <summary>
     /// Stores an image under its label. Idempotent by (hospital, id): the same request again returns
     /// <see cref="LabelledImageAddStatus.AlreadyPresent"/>; a different label moves the image
-    /// (<see cref="LabelledImageAddStatus.Relabelled"/>).
+    /// (<see cref="LabelledImageAddStatus.Relabelled"/>). Nothing orders concurrent calls that disagree on the label
+    /// of one id, so they can leave a copy under each; callers that keep the label elsewhere use <see cref="MirrorAsync"/>.
     /// </summary>
     /// <exception cref="LabelledImageStoreException">Invalid request, empty image, or the id already holds other bytes.</exception>
     public async Task<LabelledImageAddResult> AddAsync(
@@ -63,23 +64,11 @@ public sealed partial class LabelledImageStore
 
         string blobName = LabelledImage.BlobNameFor(request.Label, request.Hospital, request.Id, extension);
         DateTimeOffset labelledUtc = request.LabelledUtc ?? _time.GetUtcNow();
-        Dictionary<string, string> metadata = new()
-        {
-            [MetadataKeys.Source] = Uri.EscapeDataString(request.Source),
-            [MetadataKeys.GroupId] = Uri.EscapeDataString(request.GroupId),
-            [MetadataKeys.LabelledBy] = Uri.EscapeDataString(request.LabelledBy),
-            [MetadataKeys.LabelledUtc] = labelledUtc.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
-            [MetadataKeys.Sha256] = sha,
-        };
         BlobClient blob = _labelled.GetBlobClient(blobName);
         try
         {
-            Response<BlobContentInfo> uploaded = await blob.UploadAsync(content, new BlobUploadOptions
-            {
-                Metadata = metadata,
-                HttpHeaders = new BlobHttpHeaders { ContentType = extension == "png" ? "image/png" : "image/jpeg" },
-                Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
-            }, cancellationToken).ConfigureAwait(false);
+            Response<BlobContentInfo> uploaded = await UploadNewAsync(
+                blob, content, extension, Metadata(request, labelledUtc, sha), cancellationToken).ConfigureAwait(false);
 
             foreach (LabelledImage old in existing)
             {
@@ -275,19 +264,44 @@ public sealed partial class LabelledImageStore
     {
         if (!string.Equals(stored.Sha256, sha, StringComparison.OrdinalIgnoreCase))
         {
-            throw new LabelledImageStoreException(
-                LabelledImageErrorCodes.ConflictingContent,
-                $"Image {stored.Hospital}/{stored.Id} is already labelled '{stored.Label}' with different content "
-                + $"(SHA-256 {stored.Sha256}); use a new id for a new image.");
+            throw ConflictingContent(stored);
         }
 
         return new LabelledImageAddResult(stored, LabelledImageAddStatus.AlreadyPresent);
     }
 
-    private async Task<List<LabelledImage>> FindAsync(string hospital, string id, CancellationToken cancellationToken)
+    private static LabelledImageStoreException ConflictingContent(LabelledImage stored) => new(
+        LabelledImageErrorCodes.ConflictingContent,
+        $"Image {stored.Hospital}/{stored.Id} is already labelled '{stored.Label}' with different content "
+        + $"(SHA-256 {stored.Sha256}); use a new id for a new image.");
+
+    /// <summary>Creates the blob only if no blob of that name exists (409 or 412 otherwise).</summary>
+    private static Task<Response<BlobContentInfo>> UploadNewAsync(
+        BlobClient blob, BinaryData content, string extension, Dictionary<string, string> metadata, CancellationToken cancellationToken) =>
+        blob.UploadAsync(content, new BlobUploadOptions
+        {
+            Metadata = metadata,
+            HttpHeaders = new BlobHttpHeaders { ContentType = extension == "png" ? "image/png" : "image/jpeg" },
+            Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+        }, cancellationToken);
+
+    private static Dictionary<string, string> Metadata(LabelledImageRequest request, DateTimeOffset labelledUtc, string sha) => new()
+    {
+        [MetadataKeys.Source] = Uri.EscapeDataString(request.Source),
+        [MetadataKeys.GroupId] = Uri.EscapeDataString(request.GroupId),
+        [MetadataKeys.LabelledBy] = Uri.EscapeDataString(request.LabelledBy),
+        [MetadataKeys.LabelledUtc] = labelledUtc.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+        [MetadataKeys.Sha256] = sha,
+    };
+
+    private Task<List<LabelledImage>> FindAsync(string hospital, string id, CancellationToken cancellationToken) =>
+        FindAsync(hospital, id, ClassNames.InOutputOrder, cancellationToken);
+
+    private async Task<List<LabelledImage>> FindAsync(
+        string hospital, string id, IEnumerable<string> labels, CancellationToken cancellationToken)
     {
         List<LabelledImage> found = [];
-        foreach (string label in ClassNames.InOutputOrder)
+        foreach (string label in labels)
         {
             await foreach (BlobItem item in _labelled.GetBlobsAsync(
                 new GetBlobsOptions { Traits = BlobTraits.Metadata, Prefix = $"{label}/{hospital}/{id}." }, cancellationToken).ConfigureAwait(false))
@@ -328,6 +342,17 @@ public sealed partial class LabelledImageStore
 
     /// <summary>Upload responses quote ETags and listings do not; store one form.</summary>
     private static string Unquoted(ETag etag) => etag.ToString().Trim('"');
+
+    /// <summary>
+    /// The blob name <paramref name="request"/>'s copy gets, so a caller can record it before storing; throws what
+    /// <see cref="AddAsync"/> would throw for an invalid request.
+    /// </summary>
+    /// <exception cref="LabelledImageStoreException">Invalid label, name, labeller or extension.</exception>
+    public static string BlobNameFor(LabelledImageRequest request)
+    {
+        string extension = Validate(request);
+        return LabelledImage.BlobNameFor(request.Label, request.Hospital, request.Id, extension);
+    }
 
     private static string Validate(LabelledImageRequest request)
     {
