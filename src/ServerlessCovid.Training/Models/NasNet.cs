@@ -73,6 +73,38 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input) => ForwardObserved(input, observe: null);
 
     /// <summary>
+    /// Whether the channels-last pass computes what the NCHW pass (and the ONNX export) computes, on one deterministic
+    /// image of <paramref name="imageSize"/>, in eval mode. Channels-last strides pick other oneDNN kernels, and one
+    /// of them was found wrong on an AVX-512 CPU (<see cref="Platform.TorchRuntime.OneDnnMaxIsa"/>); training runs
+    /// this first and stays NCHW when the layouts disagree, so a model can never learn a function it cannot export.
+    /// </summary>
+    internal bool ChannelsLastAgrees(int imageSize, double tolerance = 1e-3)
+    {
+        bool wasTraining = training;
+        bool wasChannelsLast = ChannelsLast;
+        try
+        {
+            eval();
+            using var noGrad = no_grad();
+            using var scope = NewDisposeScope();
+
+            // No RNG: drawing here would shift the seeded stream the run's weights and batches come from.
+            Tensor image = arange(3L * imageSize * imageSize, ScalarType.Float32).mul(0.001).sin().add(1).mul(0.5)
+                .reshape(1, 3, imageSize, imageSize);
+            ChannelsLast = false;
+            Tensor nchw = forward(image);
+            ChannelsLast = true;
+            Tensor channelsLast = forward(image);
+            return (nchw - channelsLast).abs().max().item<float>() <= tolerance * Math.Max(1, nchw.abs().max().item<float>());
+        }
+        finally
+        {
+            ChannelsLast = wasChannelsLast;
+            train(wasTraining);
+        }
+    }
+
+    /// <summary>
     /// Forward pass that shows every cell's output to <paramref name="observe"/> (model summaries) and the pooled
     /// features entering the head to <paramref name="observePooled"/> (learning probes).
     /// </summary>

@@ -13,10 +13,11 @@ public static class RuntimeSettings
         string policy = TorchRuntime.OpenMpWaitPolicy is { } p
             ? p + (TorchRuntime.OpenMpWaitPolicyDefaulted ? " (set natively before libtorch loaded)" : " (from the environment)")
             : "unset (libgomp default: spin, then sleep)";
+        string isaOrigin = TorchRuntime.OneDnnMaxIsaDefaulted ? " (set natively)" : string.Empty;
         return string.Create(CultureInfo.InvariantCulture,
             $"libtorch {__version__} CPU: {get_num_threads()} intra-op threads, {get_num_interop_threads()} inter-op; "
             + $"OMP_WAIT_POLICY {policy}; OMP_NUM_THREADS {Environment.GetEnvironmentVariable("OMP_NUM_THREADS") ?? "unset"}; "
-            + $"{Environment.ProcessorCount} logical CPUs.");
+            + $"{Environment.ProcessorCount} logical CPUs; oneDNN ISA cap {TorchRuntime.OneDnnMaxIsa ?? "none"}{isaOrigin}.");
     }
 
     /// <summary>Peak resident set size of this process (Linux VmHWM), or 0 where it cannot be read.</summary>

@@ -35,6 +35,19 @@ public static partial class TorchRuntime
     /// <summary>True when <see cref="OpenMpWaitPolicy"/> was set by this class rather than by the environment.</summary>
     public static bool OpenMpWaitPolicyDefaulted { get; private set; }
 
+    /// <summary>
+    /// <c>ONEDNN_MAX_CPU_ISA</c> as oneDNN sees it. On this project's AMD EPYC (AVX-512) machine, libtorch 2.10's oneDNN
+    /// computes some 1×1 convolutions of channels-last tensors wrongly with its AVX-512 kernels (88 → 44 channels at
+    /// 32×32, the first normal cell's squeeze: errors of the size of the outputs), so a network trained channels-last
+    /// learned a function its ONNX export does not compute. AVX2 kernels are exact there and as fast for this network
+    /// (1.3–1.6 s per batch-8 step either way), so it is capped at AVX2 natively before libtorch loads, unless the
+    /// caller chose; <see cref="Models.NasNet.ChannelsLastAgrees"/> still checks every training run.
+    /// </summary>
+    public static string? OneDnnMaxIsa { get; private set; }
+
+    /// <summary>True when <see cref="OneDnnMaxIsa"/> was set by this class rather than by the environment.</summary>
+    public static bool OneDnnMaxIsaDefaulted { get; private set; }
+
     public static void EnsureInitialized()
     {
         lock (Gate)
@@ -51,6 +64,7 @@ public static partial class TorchRuntime
             }
 
             PreferPassiveOpenMpWait();
+            CapOneDnnIsa();
 
             string? compat = FindCompatLibrary(AppContext.BaseDirectory);
             if (compat is null)
@@ -79,6 +93,16 @@ public static partial class TorchRuntime
                 OpenMpWaitPolicy = "PASSIVE";
                 OpenMpWaitPolicyDefaulted = true;
             }
+        }
+    }
+
+    private static void CapOneDnnIsa()
+    {
+        OneDnnMaxIsa = Marshal.PtrToStringUTF8(GetEnv("ONEDNN_MAX_CPU_ISA")) ?? Marshal.PtrToStringUTF8(GetEnv("DNNL_MAX_CPU_ISA"));
+        if (OneDnnMaxIsa is null && SetEnv("ONEDNN_MAX_CPU_ISA", "AVX2", 0) == 0)
+        {
+            OneDnnMaxIsa = "AVX2";
+            OneDnnMaxIsaDefaulted = true;
         }
     }
 
