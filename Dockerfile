@@ -65,6 +65,8 @@ RUN groupadd --system --gid ${APP_UID} functions \
     && mkdir -p /home/LogFiles /home/data /home/ASP.NET \
     && chown -R ${APP_UID}:${APP_UID} /home/LogFiles /home/data /home/ASP.NET
 
+# TorchRuntime sets both natively too; ONEDNN_MAX_CPU_ISA: oneDNN's AVX-512 kernels computed some channels-last 1×1
+# convolutions wrongly on an AVX-512 EPYC (models/nasnet-a-mobile.md), and training checks the layouts agree anyway.
 ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
     AzureFunctionsJobHost__Logging__Console__IsEnabled=true \
     FUNCTIONS_WORKER_RUNTIME=dotnet-isolated \
@@ -73,7 +75,8 @@ ENV AzureWebJobsScriptRoot=/home/site/wwwroot \
     NVIDIA_VISIBLE_DEVICES=all \
     NVIDIA_DRIVER_CAPABILITIES=compute,utility \
     Inference__ExecutionProvider=cuda \
-    OMP_WAIT_POLICY=PASSIVE
+    OMP_WAIT_POLICY=PASSIVE \
+    ONEDNN_MAX_CPU_ISA=AVX2
 
 EXPOSE 8080
 USER ${APP_UID}:${APP_UID}

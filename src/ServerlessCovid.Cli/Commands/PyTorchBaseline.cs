@@ -43,10 +43,16 @@ internal static class PyTorchBaseline
             UseShellExecute = false,
         };
 
-        // The same OpenMP wait policy as this process (set natively, so not in .NET's copy of the environment).
+        // The same OpenMP wait policy and oneDNN ISA cap as this process (set natively, so not in .NET's copy of the
+        // environment).
         if (TorchRuntime.OpenMpWaitPolicy is { } policy)
         {
             start.Environment["OMP_WAIT_POLICY"] = policy;
+        }
+
+        if (TorchRuntime.OneDnnMaxIsa is { } isa)
+        {
+            start.Environment["ONEDNN_MAX_CPU_ISA"] = isa;
         }
 
         foreach (string argument in new[]
