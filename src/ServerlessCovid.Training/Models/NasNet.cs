@@ -73,8 +73,8 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor input) => ForwardObserved(input, observe: null);
 
     /// <summary>
-    /// Whether the channels-last pass computes what the NCHW pass (and the ONNX export) computes, on one deterministic
-    /// image of <paramref name="imageSize"/>, in eval mode. Channels-last strides pick other oneDNN kernels, and one
+    /// Whether the channels-last pass computes what the NCHW pass (and the ONNX export) computes, on two deterministic
+    /// images of <paramref name="imageSize"/>, in eval mode. Channels-last strides pick other oneDNN kernels, and one
     /// of them was found wrong on an AVX-512 CPU (<see cref="Platform.TorchRuntime.OneDnnMaxIsa"/>); training runs
     /// this first and stays NCHW when the layouts disagree, so a model can never learn a function it cannot export.
     /// </summary>
@@ -89,8 +89,9 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
             using var scope = NewDisposeScope();
 
             // No RNG: drawing here would shift the seeded stream the run's weights and batches come from.
-            Tensor image = arange(3L * imageSize * imageSize, ScalarType.Float32).mul(0.001).sin().add(1).mul(0.5)
-                .reshape(1, 3, imageSize, imageSize);
+            // Two images: at batch 1 libtorch skips oneDNN for 1×1 convolutions and logs a line per layer probing NNPACK.
+            Tensor image = arange(2L * 3 * imageSize * imageSize, ScalarType.Float32).mul(0.001).sin().add(1).mul(0.5)
+                .reshape(2, 3, imageSize, imageSize);
             ChannelsLast = false;
             Tensor nchw = forward(image);
             ChannelsLast = true;
