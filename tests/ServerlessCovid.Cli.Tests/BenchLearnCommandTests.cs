@@ -49,13 +49,26 @@ public sealed class BenchLearnCommandTests : IDisposable
         // Act
         CliRun run = await CliRunner.RunAsync(
             "bench", "learn", "--work", _work, "--preset", "tiny", "--count", "60", "--generated-size", "64", "--image-size", "64",
-            "--epochs", "2", "--warm-start");
+            "--epochs", "2", "--warm-start", "--champion-epochs", "3");
 
         // Assert: 42 training images, two thirds of each class for the champion; 18 validation images for all three.
+        // The champion's third epoch has a row of its own, with the challengers' cells empty.
         Assert.Equal(CovidCli.Success, run.ExitCode);
-        Assert.Contains("champion on 28 training images; challengers on 42 (+14 new); all scored on the same 18 validation images", run.Output, StringComparison.Ordinal);
+        Assert.Contains("champion on 28 training images for 3 epochs; challengers on 42 (+14 new); all scored on the same 18 validation images", run.Output, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^\s+2 \|\s+\d\.\d{3} \d\.\d{3} \|\s+\d\.\d{3} \d\.\d{3} \|\s+\d\.\d{3} \d\.\d{3}$", run.Output);
+        Assert.Matches(@"(?m)^\s+3 \|\s+\d\.\d{3} \d\.\d{3} \|\s+\|\s*$", run.Output);
         Assert.Contains("Warm start reached it:", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BenchLearn_InitialWeightsFileMissing_IsAUsageError()
+    {
+        // Act
+        CliRun run = await CliRunner.RunAsync("bench", "learn", "--work", _work, "--initial-weights", Path.Combine(_work, "missing.bin"));
+
+        // Assert
+        Assert.NotEqual(CovidCli.Success, run.ExitCode);
+        Assert.Contains("missing.bin", run.Error, StringComparison.Ordinal);
     }
 
     [Fact]
