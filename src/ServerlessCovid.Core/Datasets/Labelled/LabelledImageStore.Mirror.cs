@@ -23,14 +23,7 @@ public sealed partial class LabelledImageStore
     public async Task<LabelledImageAddResult> MirrorAsync(
         LabelledImageRequest request, BinaryData content, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(content);
-        string extension = Validate(request);
-        if (content.ToMemory().IsEmpty)
-        {
-            throw new LabelledImageStoreException(LabelledImageErrorCodes.EmptyImage, $"Image {request.Hospital}/{request.Id} is empty.");
-        }
-
-        string sha = ModelPackage.Sha256Hex(content.ToMemory().Span);
+        (string extension, string sha) = CheckContent(request, content);
         DateTimeOffset labelledUtc = request.LabelledUtc ?? _time.GetUtcNow();
         Dictionary<string, string> metadata = Metadata(request, labelledUtc, sha);
         await _labelled.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -53,6 +46,19 @@ public sealed partial class LabelledImageStore
             : created ? LabelledImageAddStatus.Created
             : LabelledImageAddStatus.AlreadyPresent;
         return new LabelledImageAddResult(stored, status);
+    }
+
+    /// <summary>The request's file extension and the content's SHA-256, once both are known to be usable.</summary>
+    private static (string Extension, string Sha256) CheckContent(LabelledImageRequest request, BinaryData content)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        string extension = Validate(request);
+        if (content.ToMemory().IsEmpty)
+        {
+            throw new LabelledImageStoreException(LabelledImageErrorCodes.EmptyImage, $"Image {request.Hospital}/{request.Id} is empty.");
+        }
+
+        return (extension, ModelPackage.Sha256Hex(content.ToMemory().Span));
     }
 
     /// <summary>

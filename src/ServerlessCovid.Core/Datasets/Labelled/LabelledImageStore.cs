@@ -46,14 +46,7 @@ public sealed partial class LabelledImageStore
     public async Task<LabelledImageAddResult> AddAsync(
         LabelledImageRequest request, BinaryData content, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(content);
-        string extension = Validate(request);
-        if (content.ToMemory().IsEmpty)
-        {
-            throw new LabelledImageStoreException(LabelledImageErrorCodes.EmptyImage, $"Image {request.Hospital}/{request.Id} is empty.");
-        }
-
-        string sha = ModelPackage.Sha256Hex(content.ToMemory().Span);
+        (string extension, string sha) = CheckContent(request, content);
         await _labelled.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         List<LabelledImage> existing = await FindAsync(request.Hospital, request.Id, cancellationToken).ConfigureAwait(false);
         LabelledImage? same = existing.FirstOrDefault(e => e.Label == request.Label);
