@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ServerlessCovid.Cli.Commands;
+using ServerlessCovid.Cli.Demo;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
 using ServerlessCovid.Testing.Storage;
@@ -41,6 +42,7 @@ public sealed class DemoEndToEndTests(AzuriteFixture azurite)
             Assert.Contains($"{version} (published by this run)", run.Output, StringComparison.Ordinal);
             Assert.Contains(root.GetProperty("reportPath").GetString()!, run.Output, StringComparison.Ordinal);
             Assert.Contains("Retraining: done in", run.Error, StringComparison.Ordinal);
+            Assert.Contains($"Memory: this demo needs {DemoSettings.Quick(output.FullName).MemoryNeed}", run.Error, StringComparison.Ordinal);
             Assert.Equal("Published", root.GetProperty("retrainingStatus").GetString());
             Assert.True(root.GetProperty("publishedThisRun").GetBoolean());
             Assert.Equal(10, root.GetProperty("heldOutImages").GetInt32());

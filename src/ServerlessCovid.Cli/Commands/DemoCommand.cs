@@ -81,6 +81,7 @@ public static class DemoCommand
                 StorageConnection = context.Get(storage),
             };
 
+            context.Error.WriteLine($"Memory: this demo needs {settings.MemoryNeed}; more images, larger images or a larger batch need more.");
             TorchRuntime.EnsureInitialized();
             Directory.CreateDirectory(outputDirectory);
             DemoSummary summary = await new DemoRunner(context, settings).RunAsync(cancellationToken).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Retraining.Datasets;
+using ServerlessCovid.Retraining.Hosting;
 using ServerlessCovid.Retraining.Orchestration;
 using ServerlessCovid.Retraining.Training;
 
@@ -16,7 +17,8 @@ public sealed partial class TrainChunkActivity(
     IChallengerTrainer trainer,
     ILabelledImageSource source,
     RetrainingWorkspace workspace,
-    ILogger<TrainChunkActivity> logger) : RetrainingActivity<TrainChunkInput, TrainChunkResult>
+    ILogger<TrainChunkActivity> logger,
+    InProcessActivityCancellation? inProcess = null) : RetrainingActivity<TrainChunkInput, TrainChunkResult>(inProcess)
 {
     public override async Task<TrainChunkResult> ExecuteAsync(TrainChunkInput input, CancellationToken cancellationToken)
     {

@@ -89,6 +89,7 @@ public sealed class RetrainingHost : IAsyncDisposable
                 ConfigureServices = services =>
                 {
                     AddDefaultServices(services, options.Configuration);
+                    services.AddSingleton<InProcessActivityCancellation>();
                     options.ConfigureServices?.Invoke(services);
                 },
             },
@@ -164,5 +165,13 @@ public sealed class RetrainingHost : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _host.DisposeAsync();
+    /// <summary>
+    /// Stops running activities at their next cancellation check first: the worker waits for them, and a training
+    /// activity would otherwise run to its chunk's end (the hang a cancelled demo had).
+    /// </summary>
+    public ValueTask DisposeAsync()
+    {
+        Services.GetRequiredService<InProcessActivityCancellation>().Cancel();
+        return _host.DisposeAsync();
+    }
 }
