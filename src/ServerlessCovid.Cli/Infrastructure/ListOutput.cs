@@ -48,7 +48,8 @@ public static class ListOutput
             Description = "How to print the list: table (default), csv (RFC 4180, one header row) or json (an array of objects). "
                 + "Unlike --json, csv and json print the rows only.",
             HelpName = "table|csv|json",
-            DefaultValueFactory = _ => ListFormat.Table,
+
+            // No DefaultValueFactory: help would print the enum's "Table"; an absent option is default(ListFormat).
             CustomParser = Parse,
         };
         command.Options.Add(format);
