@@ -1,4 +1,4 @@
-// ServerlessCovid on Azure: the Functions app on Azure Container Apps with a serverless GPU, its storage (x-rays,
+// ServerlessCovid on Azure: the Functions app on Azure Container Apps (CPU or a serverless GPU), its storage (x-rays,
 // labelled images, models, retraining, results), a user-assigned identity with data-plane roles only, a private
 // registry, and Log Analytics + Application Insights. No account key, SAS or key-bearing connection string is read
 // or emitted anywhere in this template (tests/ServerlessCovid.Infra.Tests checks the compiled ARM JSON).
@@ -11,25 +11,26 @@ targetScope = 'resourceGroup'
 @maxLength(16)
 param environmentName string
 
-@description('Region of every resource; it must offer Container Apps serverless GPUs and have GPU quota.')
+@description('Region of every resource; for a GPU compute profile it must offer Container Apps serverless GPUs and have GPU quota.')
 param location string = resourceGroup().location
 
-@description('Serverless GPU for inference: T4 (cheaper, 16 GB) or A100 (faster, 80 GB).')
+@description('Where the app runs: cpu (Consumption profile, ONNX Runtime on CPU, no GPU quota), gpu-t4 (serverless T4, 16 GB) or gpu-a100 (serverless A100, 80 GB). See docs/deploy.md for the cost comparison.')
 @allowed([
-  'Consumption-GPU-NC8as-T4'
-  'Consumption-GPU-NC24-A100'
+  'cpu'
+  'gpu-t4'
+  'gpu-a100'
 ])
-param gpuProfileType string = 'Consumption-GPU-NC8as-T4'
+param computeProfile string = 'gpu-t4'
 
 @description('Functions image (<registry>.azurecr.io/serverlesscovid-functions:<tag>). Empty: a public placeholder, so the first deployment succeeds before anything is pushed.')
 param containerImage string = ''
 
-@description('Replicas kept warm; 0 lets the GPU scale to zero (see docs/deploy.md about blob drops).')
+@description('Replicas kept warm; 0 lets the app scale to zero (see docs/deploy.md about blob drops).')
 @minValue(0)
 @maxValue(10)
 param minReplicas int = 1
 
-@description('Upper bound on replicas; each uses one serverless GPU of the regional quota.')
+@description('Upper bound on replicas; on a GPU compute profile each uses one serverless GPU of the regional quota.')
 @minValue(1)
 @maxValue(10)
 param maxReplicas int = 2
@@ -65,18 +66,53 @@ var tags = {
   purpose: 'research-only-not-a-diagnostic-device'
 }
 
-// Replica sizes of the serverless GPU profiles: each replica owns one GPU and up to this much CPU and memory.
-var gpuReplicaSizes = {
-  'Consumption-GPU-NC8as-T4': {
+// Everything that differs between compute profiles, in one table so each choice reads as a whole (and the tests can
+// follow it). GPU replicas own one GPU and are sized with it; a Consumption replica can have at most 4 vCPU and
+// 8 GiB. The GPU profiles demand CUDA so a broken image fails loudly instead of silently serving from the CPU; the CPU
+// profile has no GPU, so it asks for the CPU provider outright rather than probing for CUDA at every start.
+var consumptionProfile = {
+  name: 'Consumption'
+  workloadProfileType: 'Consumption'
+}
+var gpuProfileName = 'gpu'
+var computeProfiles = {
+  cpu: {
+    workloadProfiles: [
+      consumptionProfile
+    ]
+    workloadProfileName: consumptionProfile.name
+    executionProvider: 'cpu'
+    cpu: '4'
+    memory: '8Gi'
+  }
+  'gpu-t4': {
+    workloadProfiles: [
+      consumptionProfile
+      {
+        name: gpuProfileName
+        workloadProfileType: 'Consumption-GPU-NC8as-T4'
+      }
+    ]
+    workloadProfileName: gpuProfileName
+    executionProvider: 'cuda'
     cpu: '8'
     memory: '56Gi'
   }
-  'Consumption-GPU-NC24-A100': {
+  'gpu-a100': {
+    workloadProfiles: [
+      consumptionProfile
+      {
+        name: gpuProfileName
+        workloadProfileType: 'Consumption-GPU-NC24-A100'
+      }
+    ]
+    workloadProfileName: gpuProfileName
+    executionProvider: 'cuda'
     cpu: '24'
     memory: '220Gi'
   }
 }
-var gpuProfileName = 'gpu'
+var compute = computeProfiles[computeProfile]
 
 // The placeholder listens on port 80; the ServerlessCovid image runs as non-root and listens on 8080 (Dockerfile).
 var placeholderImage = 'mcr.microsoft.com/k8se/quickstart:latest'
@@ -202,8 +238,7 @@ module environment 'modules/container-apps-environment.bicep' = {
     location: location
     tags: tags
     name: names.environment
-    gpuProfileType: gpuProfileType
-    gpuProfileName: gpuProfileName
+    workloadProfiles: compute.workloadProfiles
     logAnalyticsWorkspaceId: monitoring.outputs.logAnalyticsWorkspaceId
   }
 }
@@ -215,14 +250,15 @@ module functionsApp 'modules/functions-app.bicep' = {
     tags: union(tags, { 'azd-service-name': 'functions' })
     name: names.functionsApp
     environmentId: environment.outputs.id
-    workloadProfileName: gpuProfileName
+    workloadProfileName: compute.workloadProfileName
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
     registryServer: registry.outputs.loginServer
     image: image
     targetPort: targetPort
-    cpu: gpuReplicaSizes[gpuProfileType].cpu
-    memory: gpuReplicaSizes[gpuProfileType].memory
+    cpu: compute.cpu
+    memory: compute.memory
+    executionProvider: compute.executionProvider
     minReplicas: minReplicas
     maxReplicas: maxReplicas
     blobServiceUri: storage.outputs.blobEndpoint
@@ -248,4 +284,4 @@ output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = environment.outputs.name
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
-output GPU_WORKLOAD_PROFILE_TYPE string = gpuProfileType
+output COMPUTE_PROFILE string = computeProfile

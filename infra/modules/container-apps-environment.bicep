@@ -1,13 +1,14 @@
-import { Tags } from 'types.bicep'
+import { Tags, WorkloadProfile } from 'types.bicep'
 
-// Container Apps environment with the default Consumption profile plus one serverless GPU profile.
+// Container Apps environment with the default Consumption profile, plus one serverless GPU profile on a GPU compute
+// profile (main.bicep decides which).
 // Profile type names follow "Workload profiles in Azure Container Apps"
 // (https://learn.microsoft.com/azure/container-apps/workload-profiles-overview): serverless GPUs are the
 // Consumption-GPU-NC8as-T4 and Consumption-GPU-NC24-A100 types, offered in a few regions only, and a GPU profile can
 // only be added when the environment is created. Logs go to Azure Monitor through a diagnostic setting, so no
 // workspace shared key is ever read into the template (the log-analytics destination would need listKeys()).
 
-@description('Azure region of the environment (must offer serverless GPUs).')
+@description('Azure region of the environment (must offer serverless GPUs if a GPU profile is asked for).')
 param location string
 
 @description('Tags applied to every resource.')
@@ -16,15 +17,8 @@ param tags Tags
 @description('Name of the Container Apps environment.')
 param name string
 
-@description('Serverless GPU workload profile type.')
-@allowed([
-  'Consumption-GPU-NC8as-T4'
-  'Consumption-GPU-NC24-A100'
-])
-param gpuProfileType string
-
-@description('Name the apps use to select the GPU profile.')
-param gpuProfileName string
+@description('Workload profiles: Consumption, and at most one serverless GPU profile.')
+param workloadProfiles WorkloadProfile[]
 
 @description('Resource id of the Log Analytics workspace that receives the environment logs.')
 param logAnalyticsWorkspaceId string
@@ -38,16 +32,7 @@ resource environment 'Microsoft.App/managedEnvironments@2026-01-01' = {
       destination: 'azure-monitor'
     }
     zoneRedundant: false
-    workloadProfiles: [
-      {
-        name: 'Consumption'
-        workloadProfileType: 'Consumption'
-      }
-      {
-        name: gpuProfileName
-        workloadProfileType: gpuProfileType
-      }
-    ]
+    workloadProfiles: workloadProfiles
   }
 }
 

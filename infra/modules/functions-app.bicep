@@ -26,7 +26,7 @@ param name string
 @description('Resource id of the Container Apps environment.')
 param environmentId string
 
-@description('Workload profile the app runs on (the serverless GPU profile).')
+@description('Workload profile the app runs on (Consumption, or the serverless GPU profile).')
 param workloadProfileName string
 
 @description('Resource id of the user-assigned identity the app runs as.')
@@ -44,19 +44,26 @@ param image string
 @description('Port the container listens on.')
 param targetPort int
 
-@description('vCPUs per replica; serverless GPU replicas get the whole GPU, CPU and memory are sized with it.')
+@description('vCPUs per replica; serverless GPU replicas get the whole GPU, CPU and memory are sized with it; Consumption allows at most 4.')
 param cpu string
 
 @description('Memory per replica, e.g. 56Gi.')
 param memory string
 
-@description('Replicas kept warm. 0 scales to zero (GPU billing stops); see docs/deploy.md for the blob-trigger caveat.')
+@description('Replicas kept warm. 0 scales to zero (billing stops); see docs/deploy.md for the blob-trigger caveat.')
 @minValue(0)
 param minReplicas int
 
-@description('Upper bound on replicas (each holds one GPU and counts against the serverless GPU quota).')
+@description('Upper bound on replicas (on a GPU profile each holds one GPU and counts against the serverless GPU quota).')
 @minValue(1)
 param maxReplicas int
+
+@description('ONNX Runtime execution provider (Inference__ExecutionProvider): cuda on a GPU profile, cpu on Consumption.')
+@allowed([
+  'cpu'
+  'cuda'
+])
+param executionProvider string
 
 @description('Blob service endpoint of the storage account.')
 param blobServiceUri string
@@ -204,10 +211,10 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
               name: 'Retraining__Schedule'
               value: retrainingSchedule
             }
-            // The image ships the CUDA libraries and the app runs on a GPU profile: fail loudly, never fall back.
+            // cuda on a GPU profile (fail loudly, never fall back to CPU); cpu on the Consumption profile.
             {
               name: 'Inference__ExecutionProvider'
-              value: 'cuda'
+              value: executionProvider
             }
             {
               name: 'Inference__CudaDeviceId'
@@ -224,7 +231,7 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
       scale: {
         minReplicas: minReplicas
         maxReplicas: maxReplicas
-        // GPU replicas are slow to start (image pull, CUDA init): keep one a while after the last event.
+        // Replicas are slow to start (multi-GB image pull, CUDA init on GPU): keep one a while after the last event.
         cooldownPeriod: 600
         pollingInterval: 15
       }

@@ -26,3 +26,13 @@ type StorageNames = {
   results: string
   retrainingRuns: string
 }
+
+@export()
+@description('A workload profile of a Container Apps environment (Consumption, or a serverless GPU type).')
+type WorkloadProfile = {
+  @description('Name the apps use to select the profile.')
+  name: string
+
+  @description('Profile type, e.g. Consumption or Consumption-GPU-NC8as-T4.')
+  workloadProfileType: string
+}

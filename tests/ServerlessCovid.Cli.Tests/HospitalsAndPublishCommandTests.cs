@@ -39,6 +39,30 @@ public sealed class HospitalsAndPublishCommandTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task HospitalsList_FormatCsv_OneRecordPerKeyAndNoKeyColumn()
+    {
+        // Arrange
+        string[] storage = Storage(azurite.NewStorageOptions());
+        CliRun add = await CliRunner.RunAsync(["hospitals", "add", "st-marys", "--json", .. storage]);
+        using JsonDocument issued = JsonDocument.Parse(add.Output);
+        string id = issued.RootElement.GetProperty("info").GetProperty("id").GetString()!;
+        string key = issued.RootElement.GetProperty("key").GetString()!;
+        await CliRunner.RunAsync(["hospitals", "add", "ops", "--admin", .. storage]);
+
+        // Act
+        CliRun list = await CliRunner.RunAsync(["hospitals", "list", "--format", "csv", .. storage]);
+
+        // Assert
+        Assert.Equal(CovidCli.Success, list.ExitCode);
+        string[] records = list.Output.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("id,role,hospital,name,createdUtc,revokedUtc", records[0]);
+        Assert.Equal(3, records.Length);
+        Assert.Contains(records, r => r.StartsWith(id + ",hospital,st-marys,", StringComparison.Ordinal) && r.EndsWith(',')); // not revoked
+        Assert.Contains(records, r => r.Contains(",admin,,ops,", StringComparison.Ordinal));
+        Assert.DoesNotContain(key[(4 + id.Length + 1)..], list.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HospitalsAdd_InvalidHospitalWithTrailingNewline_IsUsageError()
     {
         // Arrange / Act

@@ -33,6 +33,29 @@ public sealed class ModelsCommandTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task ModelsList_FormatJson_ArrayOfModelRowsNewestFirst()
+    {
+        // Arrange
+        (StorageOptions options, BlobModelRegistry registry) = CreateRegistry();
+        await registry.PublishAsync(TestPackages.Create("v1"), null, null);
+        CurrentModelPointer? current = await registry.GetCurrentAsync();
+        await registry.PublishAsync(TestPackages.Create("v2", threshold: 0.3), null, current!.ETag);
+
+        // Act
+        CliRun run = await CliRunner.RunAsync(["models", "list", "--format", "json", .. StorageCliArguments.For(azurite, options)]);
+
+        // Assert
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(run.Output);
+        JsonElement[] models = [.. json.RootElement.EnumerateArray()];
+        Assert.Equal(["v2", "v1"], models.Select(m => m.GetProperty("version").GetString()!).ToArray());
+        Assert.Equal([true, false], models.Select(m => m.GetProperty("current").GetBoolean()).ToArray());
+        Assert.Equal(0.3, models[0].GetProperty("operatingThreshold").GetDouble());
+        Assert.Equal(JsonValueKind.String, models[0].GetProperty("onnxSha256").ValueKind);
+        Assert.True(models[0].TryGetProperty("preset", out _));
+    }
+
+    [Fact]
     public async Task ModelsList_NothingPublished_SaysSoAndSucceeds()
     {
         // Arrange

@@ -52,6 +52,28 @@ public sealed class PredictCommandTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Predict_FormatCsv_OneRecordPerFileWithErrorsInTheirOwnColumns()
+    {
+        // Arrange
+        string model = SavePackage("v4", threshold: 0.5);
+        string red = SaveImage("red, left.png", new Rgb24(220, 40, 40));
+        string missing = Path.Combine(_work.FullName, "missing.png");
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, "--format", "csv", red, missing);
+
+        // Assert: exit 1 because one file failed, as with the table.
+        Assert.Equal(CovidCli.Failure, run.ExitCode);
+        string[] records = run.Output.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("file,label,covidProbability,normalProbability,threshold,modelVersion,errorCode,errorReason", records[0]);
+        Assert.Equal(3, records.Length);
+        Assert.StartsWith("\"" + red + "\",covid,", records[1], StringComparison.Ordinal);
+        Assert.EndsWith(",0.5,v4,,", records[1], StringComparison.Ordinal);
+        Assert.StartsWith(missing + ",,,,,,", records[2], StringComparison.Ordinal);
+        Assert.Contains(Disclaimers.ResearchOnly, run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Predict_BadAndMissingFilesInBatch_ScoresTheRestAndExitsOne()
     {
         // Arrange

@@ -72,6 +72,30 @@ public sealed class ResultsCommandTests(AzuriteFixture azurite)
         Assert.Contains("No results for hospital 'nobody'", run.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ResultsList_FormatCsv_HeaderThenOneQuotedRecordPerResultAndDisclaimerOnStderr()
+    {
+        // Arrange
+        (StorageOptions options, TriageResultStore store) = CreateStore();
+        await store.UpsertAsync(Scored("h1", "plain.png", ClassNames.Normal, 0.25, Start));
+        await store.UpsertAsync(Scored("h1", "ward 3, bed 2.png", ClassNames.Covid, 0.75, Start.AddMinutes(1)));
+
+        // Act
+        CliRun run = await CliRunner.RunAsync(
+            ["results", "list", "--hospital", "h1", "--format", "csv", .. StorageCliArguments.For(azurite, options)]);
+
+        // Assert
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        string[] records = run.Output.Split("\r\n");
+        Assert.Equal("createdUtc,id,image,status,label,covidProbability,threshold,modelVersion,confirmedLabel,errorCode,errorReason", records[0]);
+        Assert.Equal(4, records.Length); // header, two records, and the empty string after the last CRLF
+        Assert.Contains("\"ward 3, bed 2.png\",scored,covid,0.75,0.5,v1,,,", records[1], StringComparison.Ordinal);
+        Assert.Contains(",plain.png,scored,normal,0.25,0.5,v1,,,", records[2], StringComparison.Ordinal);
+        Assert.Equal("", records[3]);
+        Assert.DoesNotContain(Disclaimers.ResearchOnly, run.Output, StringComparison.Ordinal);
+        Assert.Contains(Disclaimers.ResearchOnly, run.Error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "results", "list" }, "--hospital")]
     [InlineData(new[] { "results", "list", "--hospital", "St Mary's" }, "is not a hospital id")]

@@ -19,10 +19,11 @@ internal sealed record ArmResource(JsonObject Node, ArmScope Scope)
 }
 
 /// <summary>
-/// A template (the main one or a module's nested template) plus the parameter values its deployment passes. Resolves
-/// the simple expressions Bicep emits for names and settings — <c>[parameters('p').a]</c>, <c>[variables('v').b]</c>
-/// — through module boundaries down to literals; anything else stays unresolved (null), so a test fails loudly rather
-/// than guess.
+/// A template (the main one or a module's nested template) plus the parameter values its deployment passes (for the
+/// main template: the values a deployment would be given, as in a parameters file). Resolves the simple expressions
+/// Bicep emits for names and settings — <c>[parameters('p').a]</c>, <c>[variables('v').b]</c>, and lookups such as
+/// <c>[variables('table')[parameters('key')]]</c> — through module boundaries down to literals; anything else stays
+/// unresolved (null), so a test fails loudly rather than guess.
 /// </summary>
 internal sealed partial class ArmScope(JsonObject template, JsonObject? parameterValues, ArmScope? parent)
 {
@@ -65,6 +66,13 @@ internal sealed partial class ArmScope(JsonObject template, JsonObject? paramete
         return node is JsonArray array ? array.Select(scope.Resolve) : [];
     }
 
+    /// <summary>Resolves an array of objects and each object's properties, every value in the template it was written in.</summary>
+    public IEnumerable<JsonObject?> ResolveObjects(JsonNode? value)
+    {
+        (JsonNode? node, ArmScope scope) = ResolveWithScope(value);
+        return node is JsonArray array ? array.Select(item => scope.ResolveWithScope(item)).Select(ResolveProperties) : [];
+    }
+
     /// <summary>
     /// Follows parameter and variable references as far as they go and returns where they end: a literal, or the
     /// first expression this class cannot evaluate (e.g. <c>[union(variables('tags'), ...)]</c>) as written.
@@ -93,8 +101,12 @@ internal sealed partial class ArmScope(JsonObject template, JsonObject? paramete
             : ResolveWithScope(Template["variables"]?[name], keepUnresolved);
         foreach (Capture property in match.Groups["property"].Captures)
         {
-            (node, scope) = node is JsonObject obj
-                ? scope.ResolveWithScope(obj[property.Value[1..]], keepUnresolved)
+            // .name, or [parameters('key')]: a key resolved here, where the expression was written.
+            string? key = property.Value.StartsWith('.')
+                ? property.Value[1..]
+                : (string?)ResolveParameter(property.Value[13..^3], keepUnresolved: false).Node;
+            (node, scope) = node is JsonObject obj && key is not null
+                ? scope.ResolveWithScope(obj[key], keepUnresolved)
                 : (keepUnresolved ? value : null, scope);
         }
 
@@ -103,14 +115,19 @@ internal sealed partial class ArmScope(JsonObject template, JsonObject? paramete
 
     private (JsonNode? Node, ArmScope Scope) ResolveParameter(string name, bool keepUnresolved)
     {
-        if (parameterValues?[name] is JsonObject passed && parent is not null)
+        // A module's values are expressions of the template that deploys it; the main template's are literals.
+        if (parameterValues?[name] is JsonObject passed)
         {
-            return parent.ResolveWithScope(passed["value"], keepUnresolved);
+            return (parent ?? this).ResolveWithScope(passed["value"], keepUnresolved);
         }
 
         return ResolveWithScope(Template["parameters"]?[name]?["defaultValue"], keepUnresolved);
     }
 
-    [GeneratedRegex(@"^\[(?<kind>parameters|variables)\('(?<name>[^']+)'\)(?<property>\.[A-Za-z0-9_]+)*\]$")]
+    private static JsonObject? ResolveProperties((JsonNode? Node, ArmScope Scope) item) => item.Node is JsonObject obj
+        ? new JsonObject(obj.Select(property => KeyValuePair.Create(property.Key, item.Scope.Resolve(property.Value)?.DeepClone())))
+        : null;
+
+    [GeneratedRegex(@"^\[(?<kind>parameters|variables)\('(?<name>[^']+)'\)(?<property>\.[A-Za-z0-9_]+|\[parameters\('[^']+'\)\])*\]$")]
     private static partial Regex SimpleReference();
 }

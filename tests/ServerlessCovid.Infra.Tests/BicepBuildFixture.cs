@@ -13,6 +13,10 @@ public sealed class BicepBuildFixture : IAsyncLifetime
 
     internal ArmScope Main => new(Template, parameterValues: null, parent: null);
 
+    /// <summary>The main template as a deployment given these parameter values would see it.</summary>
+    internal ArmScope MainWith(params (string Name, string Value)[] values) =>
+        new(Template, new JsonObject(values.Select(v => KeyValuePair.Create(v.Name, (JsonNode?)new JsonObject { ["value"] = v.Value }))), parent: null);
+
     internal static string MainBicep => RepositoryRoot.Combine("infra", "main.bicep");
 
     public async Task InitializeAsync()

@@ -28,23 +28,6 @@ public sealed partial class MainTemplateTests(BicepBuildFixture fixture) : IClas
     ];
 
     [Fact]
-    public void Environment_WorkloadProfiles_IncludeConsumptionAndServerlessGpu()
-    {
-        // Arrange
-        ArmResource environment = Single("Microsoft.App/managedEnvironments");
-
-        // Act
-        JsonArray profiles = environment.Properties["workloadProfiles"]!.AsArray();
-        string?[] types = [.. profiles.Select(profile => (string?)environment.Resolve(profile?["workloadProfileType"]))];
-        JsonNode? allowed = fixture.Template["parameters"]?["gpuProfileType"]?["allowedValues"];
-
-        // Assert
-        Assert.Contains("Consumption", types);
-        Assert.Contains("Consumption-GPU-NC8as-T4", types);
-        Assert.Equal(["Consumption-GPU-NC8as-T4", "Consumption-GPU-NC24-A100"], allowed!.AsArray().Select(v => (string?)v));
-    }
-
-    [Fact]
     public void FunctionsApp_Resource_IsNativeFunctionAppOnTheGpuProfile()
     {
         // Arrange
@@ -52,9 +35,9 @@ public sealed partial class MainTemplateTests(BicepBuildFixture fixture) : IClas
         ArmResource app = FunctionsApp();
 
         // Act
-        string? gpuProfileName = environment.Properties["workloadProfiles"]!.AsArray()
-            .Where(profile => ((string?)environment.Resolve(profile?["workloadProfileType"]))?.StartsWith("Consumption-GPU-", StringComparison.Ordinal) == true)
-            .Select(profile => (string?)environment.Resolve(profile?["name"]))
+        string? gpuProfileName = environment.Scope.ResolveObjects(environment.Properties["workloadProfiles"])
+            .Where(profile => ((string?)profile?["workloadProfileType"])?.StartsWith("Consumption-GPU-", StringComparison.Ordinal) == true)
+            .Select(profile => (string?)profile?["name"])
             .Single();
         JsonNode? scale = app.Properties["template"]?["scale"];
 

@@ -15,6 +15,17 @@ namespace ServerlessCovid.Cli.Commands;
 /// </summary>
 public static class HospitalsCommand
 {
+    /// <summary>The rows of <c>hospitals list --format csv|json</c>; there is no key column because no key is stored.</summary>
+    internal static readonly IReadOnlyList<ListColumn<ApiKeyInfo>> Columns =
+    [
+        new("id", k => k.Id),
+        new("role", k => k.Role == CallerRole.Admin ? "admin" : "hospital"),
+        new("hospital", k => k.Hospital),
+        new("name", k => k.Name),
+        new("createdUtc", k => k.CreatedUtc),
+        new("revokedUtc", k => k.RevokedUtc),
+    ];
+
     public static Command Create()
     {
         Command command = new("hospitals", "Issue, list and revoke hospital (and administrator) API keys in a storage account.");
@@ -70,6 +81,7 @@ public static class HospitalsCommand
         Option<string?> storage = CommonOptions.Storage();
         Option<bool> json = CommonOptions.Json();
         Command command = new("list", "Issued keys: id, role, hospital, created, revoked (never the keys).") { storage, json };
+        Option<ListFormat> format = ListOutput.AddFormatOption(command, json);
         command.SetCliAction(async (context, cancellationToken) =>
         {
             ServiceProvider services = CliServices.Build(context, context.Get(storage));
@@ -78,6 +90,12 @@ public static class HospitalsCommand
             if (context.Get(json))
             {
                 context.WriteJson(keys);
+                return CovidCli.Success;
+            }
+
+            if (context.Get(format) is ListFormat rowFormat and not ListFormat.Table)
+            {
+                ListOutput.Write(context.Out, rowFormat, keys, Columns);
                 return CovidCli.Success;
             }
 

@@ -13,6 +13,21 @@ namespace ServerlessCovid.Cli.Commands;
 /// <summary><c>covid models list|show|publish|rollback</c>: the published models of a storage account (Azurite or Azure).</summary>
 public static class ModelsCommand
 {
+    /// <summary>The rows of <c>models list --format csv|json</c>: every field of <see cref="ModelListItem"/>.</summary>
+    internal static readonly IReadOnlyList<ListColumn<ModelListItem>> Columns =
+    [
+        new("current", m => m.Current),
+        new("version", m => m.Version),
+        new("createdUtc", m => m.CreatedUtc),
+        new("preset", m => m.Preset),
+        new("operatingThreshold", m => m.OperatingThreshold),
+        new("thresholdMethod", m => m.ThresholdMethod),
+        new("accuracy", m => m.Accuracy),
+        new("positiveClassAuc", m => m.PositiveClassAuc),
+        new("validationSamples", m => m.ValidationSamples),
+        new("onnxSha256", m => m.OnnxSha256),
+    ];
+
     public static Command Create()
     {
         Command command = new("models", "List, inspect, publish and roll back the models published in a storage account.");
@@ -29,6 +44,7 @@ public static class ModelsCommand
         Option<bool> json = CommonOptions.Json();
         Command command = new("list", "Published model versions, newest first; the served one is marked.") { storage, json };
         command.Options.Add(CommonOptions.AccountUrl());
+        Option<ListFormat> format = ListOutput.AddFormatOption(command, json);
         command.SetCliAction(async (context, cancellationToken) =>
         {
             ServiceProvider services = CliServices.Build(context, context.Get(storage));
@@ -40,6 +56,12 @@ public static class ModelsCommand
             if (context.Get(json))
             {
                 context.WriteJson(new ModelList(current?.Version, items));
+                return CovidCli.Success;
+            }
+
+            if (context.Get(format) is ListFormat rowFormat and not ListFormat.Table)
+            {
+                ListOutput.Write(context.Out, rowFormat, items, Columns);
                 return CovidCli.Success;
             }
 

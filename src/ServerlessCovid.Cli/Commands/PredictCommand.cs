@@ -21,6 +21,23 @@ public static class PredictCommand
 {
     private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"];
 
+    /// <summary>The rows of <c>predict --format csv|json</c>: the table's columns, with the error's code and reason apart.</summary>
+    internal static readonly IReadOnlyList<ListColumn<PredictionRow>> Columns =
+    [
+        new("file", r => r.File),
+        new("label", r => r.Label),
+        new(ClassNames.Covid + "Probability", r => Probability(r.Probabilities, ClassNames.Covid)),
+        new(ClassNames.Normal + "Probability", r => Probability(r.Probabilities, ClassNames.Normal)),
+        new("threshold", r => r.Threshold),
+        new("modelVersion", r => r.ModelVersion),
+        new("errorCode", r => r.Error?.Code),
+        new("errorReason", r => r.Error?.Reason),
+    ];
+
+    // Null (an empty cell) for a row without that probability, as the table's "-"; never a made-up 0.
+    private static double? Probability(IReadOnlyDictionary<string, double>? probabilities, string label) =>
+        probabilities is not null && probabilities.TryGetValue(label, out double p) ? p : null;
+
     public static Command Create()
     {
         Option<DirectoryInfo?> model = new("--model")
@@ -64,6 +81,7 @@ public static class PredictCommand
         });
 
         command.Options.Add(CommonOptions.AccountUrl());
+        Option<ListFormat> format = ListOutput.AddFormatOption(command, json);
         command.SetCliAction(async (context, cancellationToken) =>
         {
             DirectoryInfo? modelDirectory = context.Get(model);
@@ -88,6 +106,11 @@ public static class PredictCommand
             if (context.Get(json))
             {
                 context.WriteJson(new PredictionReport(ModelSummary.From(package.Manifest), rows, Disclaimers.ResearchOnly));
+            }
+            else if (context.Get(format) is ListFormat rowFormat and not ListFormat.Table)
+            {
+                ListOutput.Write(context.Out, rowFormat, rows, Columns);
+                context.Error.WriteLine(Disclaimers.ResearchOnly);
             }
             else
             {

@@ -12,6 +12,26 @@ namespace ServerlessCovid.Cli.Commands;
 /// <summary><c>covid results list</c>: one hospital's triage results from the results table, newest first.</summary>
 public static class ResultsCommand
 {
+    /// <summary>The rows of <c>--format csv|json</c>: the table's columns, with the error's code and reason apart.</summary>
+    internal static readonly IReadOnlyList<ListColumn<TriageResult>> Columns =
+    [
+        new("createdUtc", r => r.CreatedUtc),
+        new("id", r => r.Id),
+        new("image", r => r.SourceName ?? r.Id),
+        new("status", r => r.Status),
+        new("label", r => r.Label),
+        new(ClassNames.Positive + "Probability", r => Probability(r.Probabilities, ClassNames.Positive)),
+        new("threshold", r => r.Threshold),
+        new("modelVersion", r => r.ModelVersion),
+        new("confirmedLabel", r => r.ConfirmedLabel),
+        new("errorCode", r => r.ErrorCode),
+        new("errorReason", r => r.ErrorReason),
+    ];
+
+    // Null (an empty cell) for a row without that probability, as the table's "-"; never a made-up 0.
+    private static double? Probability(IReadOnlyDictionary<string, double>? probabilities, string label) =>
+        probabilities is not null && probabilities.TryGetValue(label, out double p) ? p : null;
+
     public static Command Create()
     {
         Command command = new("results", "Read the triage results table of a storage account.");
@@ -46,6 +66,7 @@ public static class ResultsCommand
             hospital, label, status, from, to, top, storage, json,
         };
         command.Options.Add(CommonOptions.AccountUrl());
+        Option<ListFormat> format = ListOutput.AddFormatOption(command, json);
         command.SetCliAction(async (context, cancellationToken) =>
         {
             ServiceProvider services = CliServices.Build(context, context.Get(storage));
@@ -67,6 +88,11 @@ public static class ResultsCommand
             if (context.Get(json))
             {
                 context.WriteJson(new ResultList(hospitalId, results, Disclaimers.ResearchOnly));
+            }
+            else if (context.Get(format) is ListFormat rowFormat and not ListFormat.Table)
+            {
+                ListOutput.Write(context.Out, rowFormat, results, Columns);
+                context.Error.WriteLine(Disclaimers.ResearchOnly);
             }
             else
             {
