@@ -50,7 +50,7 @@ public sealed partial class EvaluationReportWriter
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         long started = Stopwatch.GetTimestamp();
         EvaluationMetrics metrics = EvaluationCalculator.Compute(input, _options, cancellationToken);
-        IReadOnlyList<ReportFigure> figures = EvaluationFigures.RenderAll(metrics, _options.FigureWidth, _options.FigureHeight);
+        IReadOnlyList<ReportFigure> figures = EvaluationFigures.RenderAll(metrics, _options.FigureWidth, _options.FigureHeight, input.Scores);
 
         Directory.CreateDirectory(outputDirectory);
         foreach (ReportFigure figure in figures)
