@@ -29,7 +29,10 @@ public static class HtmlReportRenderer
     private static readonly HashSet<string> SevereWarnings =
         [AuditWarningCodes.ClassSourceConfounding, AuditWarningCodes.GroupLeakage, AuditWarningCodes.DuplicatesAcrossSplits];
 
-    public static string Render(EvaluationMetrics metrics, IReadOnlyList<ReportFigure> figures, DateTimeOffset generatedUtc, TimeSpan? elapsed = null)
+    /// <summary>The page; a null <paramref name="gallery"/> (the writer had no image files) omits the misclassified section.</summary>
+    public static string Render(
+        EvaluationMetrics metrics, IReadOnlyList<ReportFigure> figures, DateTimeOffset generatedUtc, TimeSpan? elapsed = null,
+        IReadOnlyList<MisclassifiedImage>? gallery = null)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(figures);
@@ -37,7 +40,7 @@ public static class HtmlReportRenderer
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<title>Evaluation report — model ").Append(E(metrics.Model.Version)).Append("</title><style>")
-            .Append(Css).Append(VerdictHtml.Css).Append("</style></head><body>\n");
+            .Append(Css).Append(VerdictHtml.Css).Append(GalleryHtml.Css).Append("</style></head><body>\n");
         // The disclaimer once: it already says "research tool" and "not for clinical use".
         html.Append("<div class=\"banner\" role=\"alert\">").Append(E(Disclaimers.ResearchOnly)).Append("</div>\n");
         html.Append("<h1>Evaluation report</h1>\n");
@@ -62,6 +65,11 @@ public static class HtmlReportRenderer
             html.Append("<figure><img alt=\"").Append(E(figure.Title)).Append("\" src=\"data:image/png;base64,")
                 .Append(Convert.ToBase64String(figure.Png.Span)).Append("\"><figcaption><b>").Append(E(figure.Title))
                 .Append("</b>. ").Append(E(figure.Caption)).Append("</figcaption></figure>\n");
+        }
+
+        if (gallery is not null)
+        {
+            GalleryHtml.Append(html, gallery, metrics.OperatingPoint.PositiveClass);
         }
 
         AppendMethods(html, metrics);
