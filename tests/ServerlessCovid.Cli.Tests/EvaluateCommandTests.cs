@@ -54,6 +54,10 @@ public sealed class EvaluateCommandTests : IDisposable
         Assert.Equal("normal/broken.png", metrics.RootElement.GetProperty("rejectedImages")[0].GetProperty("path").GetString());
         Assert.Equal("test-eval", metrics.RootElement.GetProperty("model").GetProperty("version").GetString());
         Assert.True(File.Exists(Path.Combine(output, "fig09-roc.png")));
+
+        // The gallery thumbnails the COVID image the model calls normal, under its own name.
+        string html = await File.ReadAllTextAsync(Path.Combine(output, EvaluationReportWriter.HtmlFileName));
+        Assert.Contains("<figcaption>looks-normal.png<br>true covid", html, StringComparison.Ordinal);
     }
 
     [Fact]

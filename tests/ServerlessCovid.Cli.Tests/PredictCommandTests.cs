@@ -74,6 +74,48 @@ public sealed class PredictCommandTests(AzuriteFixture azurite) : IDisposable
     }
 
     [Fact]
+    public async Task Predict_ManifestSaysModelDoesNotDiscriminate_WarnsOnStderrAndStillScores()
+    {
+        // Arrange: the demo's broken export, as its manifest recorded it.
+        string model = SavePackage("chance", evaluation: new ModelEvaluationSummary
+        {
+            Accuracy = 0.47, PositiveClassAuc = 0.445, PositiveClassAucLowerBound = 0.396, PositiveClassAucUpperBound = 0.491, Samples = 600,
+        });
+        string red = SaveImage("red.png", new Rgb24(220, 40, 40));
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, "--json", red);
+
+        // Assert: stdout stays valid JSON; the warning is on stderr.
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(run.Output);
+        Assert.Single(json.RootElement.GetProperty("results").EnumerateArray());
+        Assert.Contains("warning: model chance", run.Error, StringComparison.Ordinal);
+        Assert.Contains("does not discriminate covid: do not use", run.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(0.81)]
+    [InlineData(null)]
+    public async Task Predict_ManifestShowsDiscriminationOrNoInterval_NoWarning(double? lowerBound)
+    {
+        // Arrange: a bound above chance, or an older manifest without one (which says nothing either way).
+        string model = SavePackage("fine", evaluation: new ModelEvaluationSummary
+        {
+            Accuracy = 0.9, PositiveClassAuc = 0.95, PositiveClassAucLowerBound = lowerBound, Samples = 20,
+        });
+        string red = SaveImage("red.png", new Rgb24(220, 40, 40));
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, red);
+
+        // Assert
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        Assert.Contains("1 scored, 0 failed with model fine", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("does not discriminate", run.Error + run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Predict_BadAndMissingFilesInBatch_ScoresTheRestAndExitsOne()
     {
         // Arrange
@@ -220,10 +262,10 @@ public sealed class PredictCommandTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => _work.Delete(recursive: true);
 
-    private string SavePackage(string version, double threshold = 0.5)
+    private string SavePackage(string version, double threshold = 0.5, ModelEvaluationSummary? evaluation = null)
     {
         string directory = Path.Combine(_work.FullName, "model-" + version);
-        TestPackages.Create(version, threshold).SaveToDirectory(directory);
+        TestPackages.Create(version, threshold, evaluation).SaveToDirectory(directory);
         return directory;
     }
 

@@ -103,6 +103,7 @@ public static class EvaluateCommand
         {
             AuditItems = auditItems,
             RejectedImages = scored.Rejected,
+            ImagePaths = scored.ScoredPaths,
         };
         EvaluationMetrics metrics = await EvaluationReportWriter.Create(new EvaluationOptions { BootstrapReplicates = replicates })
             .WriteAsync(input, outputDirectory, cancellationToken).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ServerlessCovid.Core.Evaluation.Metrics;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Cli.Infrastructure;
 using ServerlessCovid.Core.Inference;
@@ -99,6 +100,7 @@ public static class PredictCommand
                 .ConfigureAwait(false);
             IXrayClassifier classifier = services.GetRequiredService<IXrayClassifier>();
             classifier.Activate(package);
+            await WarnIfNotDiscriminatingAsync(context.Error, package.Manifest).ConfigureAwait(false);
 
             long maxBytes = services.GetRequiredService<IOptions<ImageInputOptions>>().Value.MaxBytes;
             IReadOnlyList<PredictionRow> rows = await ScoreAsync(
@@ -288,6 +290,19 @@ public static class PredictCommand
     private static ImageRejectedException TooLarge(string path, long bytes, long maxBytes) => new(
         ImageErrorCodes.TooLarge,
         $"'{path}' is over the {maxBytes:N0}-byte limit (Imaging:MaxBytes): at least {bytes:N0} bytes; it was not loaded.");
+
+    /// <summary>
+    /// Still scores, since comparing a bad model is legitimate research, but says on stderr (so <c>--json</c> output
+    /// stays parseable) that its validation evaluation puts it no better than chance.
+    /// </summary>
+    internal static async Task WarnIfNotDiscriminatingAsync(TextWriter error, ModelManifest manifest)
+    {
+        if (ModelVerdict.FromManifest(manifest) is { Discriminates: false } verdict)
+        {
+            await error.WriteLineAsync($"warning: model {manifest.Version}, by its manifest's evaluation: {verdict.Sentence}")
+                .ConfigureAwait(false);
+        }
+    }
 
     private static void Render(IAnsiConsole console, ModelManifest manifest, IReadOnlyList<PredictionRow> rows)
     {

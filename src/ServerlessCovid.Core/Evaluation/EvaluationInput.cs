@@ -15,4 +15,10 @@ public sealed record EvaluationInput(EvaluatedModel Model, string DatasetName, S
 
     /// <summary>Images of the set that could not be scored; reported, never silently dropped.</summary>
     public IReadOnlyList<RejectedImage> RejectedImages { get; init; } = [];
+
+    /// <summary>
+    /// The image file behind each scored sample, in <see cref="Scores"/>' order, for the report's gallery of
+    /// misclassified thumbnails; empty (no gallery) when the caller scored images it does not hold as files.
+    /// </summary>
+    public IReadOnlyList<string> ImagePaths { get; init; } = [];
 }

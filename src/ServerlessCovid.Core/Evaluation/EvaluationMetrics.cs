@@ -38,6 +38,9 @@ public sealed record EvaluationMetrics
 
     public required int Samples { get; init; }
 
+    /// <summary>Whether the positive class's AUC interval clears chance; what the report leads with.</summary>
+    public required ModelVerdict Verdict { get; init; }
+
     public required Proportion Accuracy { get; init; }
 
     public required LossMetrics Loss { get; init; }
@@ -94,6 +97,9 @@ public static class EvaluationCalculator
         ClassificationReport report = ClassificationReport.FromConfusionMatrix(matrix);
         RocAnalysis roc = RocAnalysis.Compute(set);
         AucIntervals intervals = AucBootstrap.Compute(set, options.BootstrapReplicates, options.BootstrapSeed, cancellationToken: cancellationToken);
+        OperatingPoint operatingPoint =
+            OperatingPoint.Compute(set, input.Model.PositiveClass, input.Model.OperatingThreshold, input.Model.ThresholdMethod);
+        int positive = set.IndexOfClass(input.Model.PositiveClass);
         return new EvaluationMetrics
         {
             Model = input.Model,
@@ -105,7 +111,9 @@ public static class EvaluationCalculator
             ConfusionMatrix = matrix,
             ClassificationReport = report,
             Roc = new RocMetrics(roc, intervals, AucBootstrap.MethodName),
-            OperatingPoint = OperatingPoint.Compute(set, input.Model.PositiveClass, input.Model.OperatingThreshold, input.Model.ThresholdMethod),
+            OperatingPoint = operatingPoint,
+            Verdict = ModelVerdict.Decide(input.Model.PositiveClass, intervals.Classes[positive]?.Lower,
+                operatingPoint.Sensitivity.Value, operatingPoint.Specificity.Value),
             History = input.History,
             RejectedImages = input.RejectedImages,
             DatasetAudit = input.AuditItems is { Count: > 0 } items

@@ -9,7 +9,11 @@ namespace ServerlessCovid.Core.Evaluation;
 public sealed record RejectedImage(string Path, string Code, string Reason);
 
 /// <summary>A scored labelled folder: the scores, one audit item per scored image, and the refused images.</summary>
-public sealed record LabelledFolderScores(ScoredSet Scores, IReadOnlyList<AuditItem> AuditItems, IReadOnlyList<RejectedImage> Rejected);
+public sealed record LabelledFolderScores(ScoredSet Scores, IReadOnlyList<AuditItem> AuditItems, IReadOnlyList<RejectedImage> Rejected)
+{
+    /// <summary>The file of each scored image, in <see cref="Scores"/>' order (refused images are not in it).</summary>
+    public IReadOnlyList<string> ScoredPaths { get; init; } = [];
+}
 
 /// <summary>
 /// Scores a folder laid out as Keras' <c>flow_from_directory</c> expects (<c>covid/</c>, <c>normal/</c>: one
@@ -50,6 +54,7 @@ public static class LabelledFolderScorer
         List<IReadOnlyList<double>> probabilities = [];
         List<AuditItem> items = [];
         List<RejectedImage> rejected = [];
+        List<string> scoredPaths = [];
         foreach ((string Path, string Label)[] chunk in files.Chunk(batchSize))
         {
             List<byte[]> bytes = [];
@@ -72,6 +77,7 @@ public static class LabelledFolderScorer
                 }
 
                 labels.Add(chunk[i].Label);
+                scoredPaths.Add(chunk[i].Path);
                 probabilities.Add([.. model.ClassNames.Select(c => prediction.Probabilities[c])]);
                 ImageFingerprint fingerprint = ImageFingerprint.Compute(bytes[i]);
                 items.Add(new AuditItem(name, chunk[i].Label, split, null, null, fingerprint.ContentSha256, fingerprint.PerceptualHash));
@@ -85,7 +91,10 @@ public static class LabelledFolderScorer
                 + $"({rejected.Count} rejected): nothing to evaluate.");
         }
 
-        return new LabelledFolderScores(ScoredSet.FromLabelNames(model.ClassNames, labels, probabilities), items, rejected);
+        return new LabelledFolderScores(ScoredSet.FromLabelNames(model.ClassNames, labels, probabilities), items, rejected)
+        {
+            ScoredPaths = scoredPaths,
+        };
     }
 
     /// <summary>Files under one folder per class, sorted for a reproducible order; other folders are an error.</summary>

@@ -55,6 +55,10 @@ public sealed class EvaluationReportWriterTests : IDisposable
         Assert.Contains(AuditWarningCodes.ClassSourceConfounding, codes);
         Assert.Contains(AuditWarningCodes.DuplicatesAcrossSplits, codes);
         Assert.Equal(metrics.ToSummary().Accuracy, metrics.Accuracy.Value);
+        JsonElement verdict = root.GetProperty("verdict");
+        Assert.True(verdict.GetProperty("discriminates").GetBoolean());
+        Assert.Equal(metrics.ToSummary().PositiveClassAucLowerBound, verdict.GetProperty("aucLowerBound").GetDouble());
+        Assert.StartsWith("The model discriminates covid", verdict.GetProperty("sentence").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,7 +93,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
         string[] pngs = Directory.GetFiles(_directory, "*.png").Order(StringComparer.Ordinal).ToArray();
         Assert.Equal(
             ["fig04-metrics-per-epoch.png", "fig05-loss.png", "fig06-accuracy.png", "fig07-confusion-matrix.png",
-             "fig08-classification-report.png", "fig09-roc.png", "fig10-roc-zoom.png"],
+             "fig08-classification-report.png", "fig09-roc.png", "fig10-roc-zoom.png", "score-histogram.png"],
             pngs.Select(Path.GetFileName));
         foreach (string png in pngs)
         {
@@ -110,9 +114,10 @@ public sealed class EvaluationReportWriterTests : IDisposable
 
         // Assert
         string html = await File.ReadAllTextAsync(Path.Combine(_directory, EvaluationReportWriter.HtmlFileName));
-        Assert.Contains("Research tool — not for clinical use", html, StringComparison.Ordinal);
-        Assert.Contains("Research tool, not a diagnostic device.", html, StringComparison.Ordinal);
-        Assert.Equal(7, CountOf(html, "src=\"data:image/png;base64,"));
+        Assert.Equal(1, CountOf(html, "Research tool, not a diagnostic device."));
+        Assert.Equal(1, CountOf(html, "class=\"banner\""));
+        Assert.Equal(1, CountOf(html, "ot for clinical use"));
+        Assert.Equal(8, CountOf(html, "src=\"data:image/png;base64,"));
         Assert.DoesNotContain("src=\"http", html, StringComparison.Ordinal);
         Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
         Assert.Contains(AuditWarningCodes.ClassSourceConfounding, html, StringComparison.Ordinal);
@@ -155,6 +160,48 @@ public sealed class EvaluationReportWriterTests : IDisposable
         Assert.Contains("undefined: ROC/AUC undefined for &#39;covid&#39;", html, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(_directory, "fig05-loss.png")));
         Assert.True(File.Exists(Path.Combine(_directory, "fig07-confusion-matrix.png")));
+    }
+
+    [Fact]
+    public async Task WriteAsync_ModelAtChance_FirstScreenSaysDoNotUse()
+    {
+        // Arrange: scores that ignore the label (the demo's broken export looked like this).
+        List<string> labels = [.. Enumerable.Range(0, 40).Select(i => i % 2 == 0 ? ClassNames.Covid : ClassNames.Normal)];
+        List<IReadOnlyList<double>> probabilities = [.. labels.Select((_, i) => (IReadOnlyList<double>)[(i / 2 % 10) / 10.0, 1 - ((i / 2 % 10) / 10.0)])];
+        EvaluationInput input = new(new EvaluatedModel("chance", null, ClassNames.Covid, 0.3, "youden on validation"), "chance",
+            ScoredSet.FromLabelNames(ClassNames.InOutputOrder, labels, probabilities));
+
+        // Act
+        EvaluationMetrics metrics = await EvaluationReportWriter.Create(new EvaluationOptions { BootstrapReplicates = 100 })
+            .WriteAsync(input, _directory);
+
+        // Assert: the verdict comes before any section, right under the title.
+        string html = await File.ReadAllTextAsync(Path.Combine(_directory, EvaluationReportWriter.HtmlFileName));
+        Assert.False(metrics.Verdict.Discriminates);
+        int verdict = html.IndexOf("<b>Verdict:</b> The model does not discriminate covid: do not use", StringComparison.Ordinal);
+        Assert.InRange(verdict, html.IndexOf("<h1>", StringComparison.Ordinal), html.IndexOf("<table>", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WriteAsync_FixedScores_FirstScreenSaysDiscriminatesAndShowsBothRules()
+    {
+        // Arrange
+        EvaluationInput input = FixedInput();
+
+        // Act
+        EvaluationMetrics metrics = await EvaluationReportWriter.Create(new EvaluationOptions { BootstrapReplicates = 100 })
+            .WriteAsync(input, _directory);
+
+        // Assert: three of 20 COVID images fall under argmax's 0.5, so argmax sensitivity is 17/20 in both columns here.
+        string html = await File.ReadAllTextAsync(Path.Combine(_directory, EvaluationReportWriter.HtmlFileName));
+        int verdict = html.IndexOf("<b>Verdict:</b> The model discriminates covid", StringComparison.Ordinal);
+        Assert.InRange(verdict, html.IndexOf("<h1>", StringComparison.Ordinal), html.IndexOf("<table>", StringComparison.Ordinal));
+        Assert.Contains(System.Net.WebUtility.HtmlEncode(metrics.Verdict.Sentence), html, StringComparison.Ordinal);
+        Assert.Contains("argmax (paper): highest probability wins", html, StringComparison.Ordinal);
+        Assert.Contains("operating point (served): covid if p ≥ 0.5", html, StringComparison.Ordinal);
+        int row = html.IndexOf("<td>sensitivity (recall)</td>", StringComparison.Ordinal);
+        string sensitivityRow = html[row..html.IndexOf("</tr>", row, StringComparison.Ordinal)];
+        Assert.Equal(2, CountOf(sensitivityRow, "<small>(17/20)</small>"));
     }
 
     /// <summary>

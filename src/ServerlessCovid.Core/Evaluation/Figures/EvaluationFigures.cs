@@ -7,7 +7,7 @@ using SkiaSharp;
 namespace ServerlessCovid.Core.Evaluation.Figures;
 
 /// <summary>The paper's Figs. 4–10 as PNGs (ScottPlot, rendered off-screen by SkiaSharp; no display needed).</summary>
-public static class EvaluationFigures
+public static partial class EvaluationFigures
 {
     private static readonly ScottPlot.Palettes.Category10 Palette = new();
 
@@ -23,8 +23,11 @@ public static class EvaluationFigures
             + "Install a font package such as fonts-dejavu-core."
         : null;
 
-    /// <summary>All figures the metrics allow: Figs. 4–6 need a training history, Figs. 9–10 a defined ROC.</summary>
-    public static IReadOnlyList<ReportFigure> RenderAll(EvaluationMetrics metrics, int width, int height)
+    /// <summary>
+    /// All figures the metrics allow: Figs. 4–6 need a training history, Figs. 9–10 a defined ROC, the score
+    /// histogram the <paramref name="scores"/> themselves.
+    /// </summary>
+    public static IReadOnlyList<ReportFigure> RenderAll(EvaluationMetrics metrics, int width, int height, ScoredSet? scores = null)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         List<ReportFigure> figures = [];
@@ -44,10 +47,21 @@ public static class EvaluationFigures
             "Per class, then the macro and support-weighted averages.", ClassificationBars(metrics.ClassificationReport, width, height)));
         if (metrics.Roc.Curves.Classes.Any(curve => curve.Auc is not null))
         {
+            double zoom = ZoomWidth(metrics.Roc.Curves);
             figures.Add(new("fig09-roc.png", "Fig. 9 — ROC curves",
-                "One-vs-rest ROC per class with its AUC, plus the micro- and macro-average curves.", Roc(metrics.Roc.Curves, false, width, height)));
-            figures.Add(new("fig10-roc-zoom.png", "Fig. 10 — ROC curves, upper-left corner",
-                "The same curves for false-positive rates 0–0.2 and true-positive rates 0.8–1.", Roc(metrics.Roc.Curves, true, width, height)));
+                "One-vs-rest ROC per class with its AUC, plus the micro- and macro-average curves; the ring marks the served "
+                + "operating point on the " + metrics.OperatingPoint.PositiveClass + " curve.",
+                Roc(metrics.Roc.Curves, false, width, height, metrics.OperatingPoint)));
+            figures.Add(new("fig10-roc-zoom.png", "Fig. 10 — ROC curves, upper-left corner", ZoomCaption(zoom),
+                Roc(metrics.Roc.Curves, true, width, height, metrics.OperatingPoint)));
+        }
+
+        if (scores is not null)
+        {
+            figures.Add(new("score-histogram.png", "Scores per true class, with the operating threshold",
+                "How often each true class received each probability of " + metrics.OperatingPoint.PositiveClass
+                + "; the dashed line is the served threshold. Bars right of it are labelled " + metrics.OperatingPoint.PositiveClass + ".",
+                ScoreHistogram(scores, metrics.OperatingPoint, width, height)));
         }
 
         return figures;
@@ -175,46 +189,6 @@ public static class EvaluationFigures
         return Png(plot, width, height);
     }
 
-    public static byte[] Roc(RocAnalysis roc, bool zoomUpperLeft, int width, int height)
-    {
-        ArgumentNullException.ThrowIfNull(roc);
-        Plot plot = NewPlot(zoomUpperLeft ? "ROC (zoomed upper-left corner)" : "ROC curves", "False positive rate", "True positive rate");
-        var chance = plot.Add.Line(0, 0, 1, 1);
-        chance.LinePattern = LinePattern.Dotted;
-        chance.Color = Colors.Gray;
-        for (int c = 0; c < roc.Classes.Count; c++)
-        {
-            RocCurve curve = roc.Classes[c];
-            if (curve.Auc is double auc)
-            {
-                AddCurve(plot, curve, Invariant($"{curve.Name} (AUC = {auc:0.000})"), Palette.GetColor(c + 2), LinePattern.Solid);
-            }
-        }
-
-        if (roc.MicroAverage.Auc is double micro)
-        {
-            AddCurve(plot, roc.MicroAverage, Invariant($"micro-average (AUC = {micro:0.000})"), Colors.DeepPink, LinePattern.Dashed);
-        }
-
-        if (roc.MacroAverage.Auc is double macro)
-        {
-            AddCurve(plot, roc.MacroAverage, Invariant($"macro-average (AUC = {macro:0.000})"), Colors.Navy, LinePattern.Dashed);
-        }
-
-        if (zoomUpperLeft)
-        {
-            // Outside the data area: in the zoomed corner the curves fill the lower right too.
-            plot.Axes.SetLimits(0, 0.2, 0.8, 1.0);
-            plot.ShowLegend(Edge.Bottom);
-        }
-        else
-        {
-            plot.Axes.SetLimits(-0.01, 1.01, -0.01, 1.01);
-            plot.ShowLegend(Alignment.LowerRight);
-        }
-        return Png(plot, width, height);
-    }
-
     private static Plot NewEpochPlot(string title, string yLabel, IReadOnlyList<EpochMetrics> history)
     {
         Plot plot = NewPlot(title, "Epoch", yLabel);
@@ -250,16 +224,6 @@ public static class EvaluationFigures
         scatter.LineWidth = 2;
         scatter.MarkerSize = 6;
         scatter.LinePattern = dashed ? LinePattern.Dashed : LinePattern.Solid;
-    }
-
-    private static void AddCurve(Plot plot, RocCurve curve, string label, Color colour, LinePattern pattern)
-    {
-        var scatter = plot.Add.Scatter(curve.FalsePositiveRates.ToArray(), curve.TruePositiveRates.ToArray());
-        scatter.LegendText = label;
-        scatter.Color = colour;
-        scatter.LineWidth = 2;
-        scatter.MarkerSize = 0;
-        scatter.LinePattern = pattern;
     }
 
     private static string? FindSansFamily()

@@ -50,7 +50,7 @@ public sealed partial class EvaluationReportWriter
         ArgumentException.ThrowIfNullOrWhiteSpace(outputDirectory);
         long started = Stopwatch.GetTimestamp();
         EvaluationMetrics metrics = EvaluationCalculator.Compute(input, _options, cancellationToken);
-        IReadOnlyList<ReportFigure> figures = EvaluationFigures.RenderAll(metrics, _options.FigureWidth, _options.FigureHeight);
+        IReadOnlyList<ReportFigure> figures = EvaluationFigures.RenderAll(metrics, _options.FigureWidth, _options.FigureHeight, input.Scores);
 
         Directory.CreateDirectory(outputDirectory);
         foreach (ReportFigure figure in figures)
@@ -62,7 +62,11 @@ public sealed partial class EvaluationReportWriter
             Path.Combine(outputDirectory, MetricsFileName), JsonSerializer.Serialize(metrics, MetricsJsonOptions) + "\n", cancellationToken)
             .ConfigureAwait(false);
         TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
-        string html = HtmlReportRenderer.Render(metrics, figures, _timeProvider.GetUtcNow(), elapsed);
+        IReadOnlyList<MisclassifiedImage>? gallery = input.ImagePaths.Count == input.Scores.Count
+            ? await MisclassifiedGallery.BuildAsync(input.Scores, input.ImagePaths, metrics.OperatingPoint, cancellationToken: cancellationToken)
+                .ConfigureAwait(false)
+            : null;
+        string html = HtmlReportRenderer.Render(metrics, figures, _timeProvider.GetUtcNow(), elapsed, gallery);
         await File.WriteAllTextAsync(Path.Combine(outputDirectory, HtmlFileName), html, cancellationToken).ConfigureAwait(false);
         double totalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         LogReportWritten(metrics.Model.Version, outputDirectory, figures.Count, totalMs);

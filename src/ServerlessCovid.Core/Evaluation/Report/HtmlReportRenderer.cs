@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using ServerlessCovid.Core.Evaluation.Audit;
 using ServerlessCovid.Core.Evaluation.Figures;
 using ServerlessCovid.Core.Evaluation.Metrics;
 using ServerlessCovid.Core.Models;
+using static ServerlessCovid.Core.Evaluation.Report.ReportHtml;
 
 namespace ServerlessCovid.Core.Evaluation.Report;
 
@@ -29,7 +29,10 @@ public static class HtmlReportRenderer
     private static readonly HashSet<string> SevereWarnings =
         [AuditWarningCodes.ClassSourceConfounding, AuditWarningCodes.GroupLeakage, AuditWarningCodes.DuplicatesAcrossSplits];
 
-    public static string Render(EvaluationMetrics metrics, IReadOnlyList<ReportFigure> figures, DateTimeOffset generatedUtc, TimeSpan? elapsed = null)
+    /// <summary>The page; a null <paramref name="gallery"/> (the writer had no image files) omits the misclassified section.</summary>
+    public static string Render(
+        EvaluationMetrics metrics, IReadOnlyList<ReportFigure> figures, DateTimeOffset generatedUtc, TimeSpan? elapsed = null,
+        IReadOnlyList<MisclassifiedImage>? gallery = null)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(figures);
@@ -37,14 +40,16 @@ public static class HtmlReportRenderer
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<title>Evaluation report — model ").Append(E(metrics.Model.Version)).Append("</title><style>")
-            .Append(Css).Append("</style></head><body>\n");
-        html.Append("<div class=\"banner\" role=\"alert\">Research tool — not for clinical use. ")
-            .Append(E(Disclaimers.ResearchOnly)).Append("</div>\n");
+            .Append(Css).Append(VerdictHtml.Css).Append(GalleryHtml.Css).Append("</style></head><body>\n");
+        // The disclaimer once: it already says "research tool" and "not for clinical use".
+        html.Append("<div class=\"banner\" role=\"alert\">").Append(E(Disclaimers.ResearchOnly)).Append("</div>\n");
         html.Append("<h1>Evaluation report</h1>\n");
+        VerdictHtml.AppendVerdict(html, metrics.Verdict);
         AppendModel(html, metrics, generatedUtc, elapsed);
         AppendAudit(html, metrics.DatasetAudit);
         AppendRejected(html, metrics.RejectedImages);
         AppendHeadline(html, metrics);
+        VerdictHtml.AppendRulesSideBySide(html, metrics);
         AppendClassificationReport(html, metrics.ClassificationReport);
         AppendConfusionMatrix(html, metrics.ConfusionMatrix);
         AppendRoc(html, metrics.Roc);
@@ -60,6 +65,11 @@ public static class HtmlReportRenderer
             html.Append("<figure><img alt=\"").Append(E(figure.Title)).Append("\" src=\"data:image/png;base64,")
                 .Append(Convert.ToBase64String(figure.Png.Span)).Append("\"><figcaption><b>").Append(E(figure.Title))
                 .Append("</b>. ").Append(E(figure.Caption)).Append("</figcaption></figure>\n");
+        }
+
+        if (gallery is not null)
+        {
+            GalleryHtml.Append(html, gallery, metrics.OperatingPoint.PositiveClass);
         }
 
         AppendMethods(html, metrics);
@@ -285,24 +295,6 @@ public static class HtmlReportRenderer
             .Append("union of their FPRs and averaged, as in scikit-learn's ROC example.</li>")
             .Append("<li>Cross-entropy and MSE as Keras computes them (probabilities clipped to [1e-7, 1 − 1e-7]; MSE against one-hot labels).</li>")
             .Append("<li>Near-duplicates: 64-bit dHash of a 9×8 grey thumbnail, Hamming distance ≤ ").Append(I(m.DatasetAudit?.NearDuplicateHammingDistance ?? 0))
-            .Append(".</li></ul>\n<p><small>Every number is also in <code>metrics.json</code>. ").Append(E(Disclaimers.ResearchOnly)).Append("</small></p>\n");
+            .Append(".</li></ul>\n<p><small>Every number is also in <code>metrics.json</code>.</small></p>\n");
     }
-
-    private static void Row(StringBuilder html, string name, string valueHtml) =>
-        html.Append("<tr><th>").Append(E(name)).Append("</th><td>").Append(valueHtml).Append("</td></tr>");
-
-    private static void Tile(StringBuilder html, string name, string valueHtml) =>
-        html.Append("<div>").Append(E(name)).Append("<b>").Append(valueHtml).Append("</b></div>");
-
-    private static string P(Proportion p) =>
-        F(p.Value) + Ci(p.Interval) + " <small>(" + I(p.Successes) + "/" + I(p.Trials) + ")</small>";
-
-    private static string Ci(ConfidenceInterval? ci) =>
-        ci is null ? string.Empty : " <small>[" + F(ci.Lower) + ", " + F(ci.Upper) + "]</small>";
-
-    private static string F(double value, string format = "0.000") => value.ToString(format, CultureInfo.InvariantCulture);
-
-    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string E(string text) => WebUtility.HtmlEncode(text);
 }
