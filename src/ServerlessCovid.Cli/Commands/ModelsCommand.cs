@@ -280,8 +280,16 @@ public static class ModelsCommand
                     $"Cannot roll back to '{target}': it is not published here. Published: {DescribeVersions(models)}.");
             }
 
-            CurrentModelPointer after = await registry.RollbackAsync(target, context.Get(reason)!, cancellationToken)
-                .ConfigureAwait(false);
+            CurrentModelPointer after;
+            try
+            {
+                after = await registry.RollbackAsync(target, context.Get(reason)!, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ModelNotServableException ex)
+            {
+                throw new CliFailureException($"Not rolled back, {before?.Version ?? "nothing"} stays current: {ex.Message}");
+            }
+
             if (context.Get(json))
             {
                 context.WriteJson(new RollbackResult(before?.Version, after));

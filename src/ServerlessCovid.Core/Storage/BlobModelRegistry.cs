@@ -140,6 +140,7 @@ public sealed partial class BlobModelRegistry : IModelRegistry
             throw new DirectoryNotFoundException($"Artifacts directory '{artifactsDirectory}' does not exist.");
         }
 
+        ServableModelCheck.EnsureServable(package);
         await _containerCreated.RunAsync(cancellationToken).ConfigureAwait(false);
 
         // Fail before uploading megabytes when the caller's view of current.json is already stale.
@@ -149,9 +150,19 @@ public sealed partial class BlobModelRegistry : IModelRegistry
             throw Conflict(expectedCurrentETag, current);
         }
 
-        await UploadVersionAsync(package, artifactsDirectory, cancellationToken).ConfigureAwait(false);
-        CurrentModelPointer pointer = await SwitchAsync(
-            version, package.Manifest.OnnxSha256, "published", current, cancellationToken).ConfigureAwait(false);
+        bool ownsVersion = await UploadVersionAsync(package, artifactsDirectory, cancellationToken).ConfigureAwait(false);
+        CurrentModelPointer pointer;
+        try
+        {
+            pointer = await SwitchAsync(version, package.Manifest.OnnxSha256, "published", current, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (ModelRegistryConflictException) when (ownsVersion)
+        {
+            await DeleteLosingVersionAsync(version, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
         LogPublished(_logger, version, package.Manifest.OnnxSha256);
         return pointer;
     }
@@ -162,6 +173,7 @@ public sealed partial class BlobModelRegistry : IModelRegistry
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         ModelManifest manifest = await TryReadManifestAsync(version, cancellationToken).ConfigureAwait(false)
             ?? throw new ModelVersionNotFoundException($"Cannot roll back to model {version}: it was never published.");
+        await EnsureServableAsync(version, cancellationToken).ConfigureAwait(false);
         CurrentModelPointer? current = await GetCurrentAsync(cancellationToken).ConfigureAwait(false);
         CurrentModelPointer pointer = await SwitchAsync(version, manifest.OnnxSha256, reason, current, cancellationToken)
             .ConfigureAwait(false);
@@ -219,14 +231,18 @@ public sealed partial class BlobModelRegistry : IModelRegistry
         }
     }
 
-    private async Task UploadVersionAsync(ModelPackage package, string? artifactsDirectory, CancellationToken cancellationToken)
+    /// <summary>
+    /// Uploads the version's blobs, manifest last. Returns true only when this call wrote the manifest, i.e. owns the
+    /// version folder; false when an earlier or concurrent publisher of the same model did.
+    /// </summary>
+    private async Task<bool> UploadVersionAsync(ModelPackage package, string? artifactsDirectory, CancellationToken cancellationToken)
     {
         string version = package.Manifest.Version;
         ModelManifest? existing = await TryReadManifestAsync(version, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
             EnsureSameModel(existing, package.Manifest);
-            return;
+            return false;
         }
 
         await UploadAsync($"{version}/{ModelManifest.OnnxFileName}", new BinaryData(package.Onnx), null, cancellationToken)
@@ -258,6 +274,7 @@ public sealed partial class BlobModelRegistry : IModelRegistry
         {
             await UploadAsync($"{version}/{ModelManifest.FileName}", BinaryData.FromString(package.Manifest.ToJson()),
                 new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -265,6 +282,7 @@ public sealed partial class BlobModelRegistry : IModelRegistry
             ModelManifest winner = await TryReadManifestAsync(version, cancellationToken).ConfigureAwait(false)
                 ?? throw new ModelRegistryConflictException($"Model {version} changed while publishing.", ex);
             EnsureSameModel(winner, package.Manifest);
+            return false;
         }
     }
 

@@ -121,6 +121,7 @@ public sealed partial class CurrentModelProvider : IDisposable
             }
 
             ModelPackage package = await _registry.LoadPackageAsync(pointer.Version, cancellationToken).ConfigureAwait(false);
+            EnsurePointerMatches(pointer, package);
             string? previous = _classifier.CurrentModel?.Version;
             try
             {
@@ -177,6 +178,27 @@ public sealed partial class CurrentModelProvider : IDisposable
         _retryFailedAt = _time.GetUtcNow().AddSeconds(seconds);
         return false;
     }
+
+    /// <summary>
+    /// The package already matches its own manifest; this ties it to <c>current.json</c> too, so a folder overwritten
+    /// after the switch (same version name, other graph) is refused instead of served under the published checksum.
+    /// </summary>
+    private void EnsurePointerMatches(CurrentModelPointer pointer, ModelPackage package)
+    {
+        if (string.Equals(pointer.OnnxSha256, package.Manifest.OnnxSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            return;
+        }
+
+        LogPointerMismatch(_logger, pointer.Version, pointer.OnnxSha256, package.Manifest.OnnxSha256);
+        throw new InvalidModelPackageException(
+            $"current.json names model {pointer.Version} with ONNX SHA-256 {pointer.OnnxSha256}, but the published package "
+            + $"has {package.Manifest.OnnxSha256}: refusing to serve a model other than the one that was switched to.");
+    }
+
+    [LoggerMessage(Level = LogLevel.Error,
+        Message = "Refusing model {Version}: current.json says ONNX SHA-256 {Expected}, the package has {Actual}")]
+    private static partial void LogPointerMismatch(ILogger logger, string version, string expected, string actual);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Version} activated (was {Previous}; reason: {Reason})")]
     private static partial void LogActivated(ILogger logger, string version, string? previous, string reason);

@@ -1,25 +1,38 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
+using ServerlessCovid.Core.Triage;
 
 namespace ServerlessCovid.Functions.Http;
 
 /// <summary>
 /// <c>GET /api/model</c>: the published current model (what <c>current.json</c> points at), its manifest and
 /// headline validation metrics, the version this instance is serving right now (it catches up within the refresh
-/// interval), and a link to the evaluation report. 404 <c>no_model_published</c> before the first publish.
+/// interval), and a link to the evaluation report. 404 <c>no_model_published</c> before the first publish; 503
+/// <c>model_unavailable</c> when <c>current.json</c> is malformed (serving cannot follow it either).
 /// </summary>
-public sealed class GetModel(BlobModelRegistry registry, IXrayClassifier classifier)
+public sealed class GetModel(BlobModelRegistry registry, IXrayClassifier classifier, IOptions<TriageOptions> options)
 {
     [Function(nameof(GetModel))]
     public async Task<IActionResult> Run(
         [HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "model")] HttpRequest request,
         CancellationToken cancellationToken)
     {
-        CurrentModelPointer? current = await registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
+        CurrentModelPointer? current;
+        try
+        {
+            current = await registry.GetCurrentAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidModelPackageException ex)
+        {
+            // Not the caller's fault and not a crash: an operator must fix current.json (e.g. roll back), then it answers again.
+            return Problems.ServiceUnavailable(ApiErrorCodes.ModelUnavailable, ex.Message, options.Value.RetryAfterSeconds);
+        }
+
         if (current is null)
         {
             return Problems.Create(StatusCodes.Status404NotFound, ApiErrorCodes.NoModelPublished,

@@ -14,13 +14,16 @@ public sealed record ModelRollbackRequest(string? Version, string? Reason);
 /// <summary>
 /// <c>POST /api/model/rollback</c> with <c>{ "version": "...", "reason": "..." }</c> (function key): switches
 /// <c>current.json</c> back to an already published version with an ETag-conditional write. Serving picks it up on
-/// its next refresh, without a restart. 400 bad body or version, 404 never published, 409 switched concurrently.
+/// its next refresh, without a restart. The version is first opened in ONNX Runtime: one no instance could serve is
+/// refused. 400 bad body or version, 404 never published, 409 switched concurrently, 422 not servable.
 /// </summary>
 public sealed class RollbackModel(IModelRegistry registry)
 {
     public const string VersionNotFound = "version_not_found";
 
     public const string ModelConflict = "model_conflict";
+
+    public const string ModelNotServable = "model_not_servable";
 
     [Function(nameof(RollbackModel))]
     public async Task<IActionResult> Run(
@@ -60,6 +63,10 @@ public sealed class RollbackModel(IModelRegistry registry)
         catch (ModelRegistryConflictException ex)
         {
             return Problems.Create(StatusCodes.Status409Conflict, ModelConflict, ex.Message);
+        }
+        catch (ModelNotServableException ex)
+        {
+            return Problems.Create(StatusCodes.Status422UnprocessableEntity, ModelNotServable, ex.Message);
         }
     }
 }

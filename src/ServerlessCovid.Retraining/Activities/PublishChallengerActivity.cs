@@ -47,6 +47,10 @@ public sealed partial class PublishChallengerActivity(
                 $"Run {input.RunId}: current.json changed after the champion was scored; not publishing {input.CandidateVersion} "
                 + "over a model this run never compared with. The next run will compare against the new champion.", ex);
         }
+        catch (ModelNotServableException ex)
+        {
+            throw new PermanentRetrainingException($"Run {input.RunId}: not publishing {input.CandidateVersion}: {ex.Message}", ex);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: published model {Version} as current")]

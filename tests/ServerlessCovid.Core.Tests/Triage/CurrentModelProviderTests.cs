@@ -1,5 +1,7 @@
 using Azure.Storage.Blobs;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 using NSubstitute;
 using ServerlessCovid.Core.Inference;
@@ -149,7 +151,34 @@ public sealed class CurrentModelProviderTests(AzuriteFixture azurite)
         Assert.Empty(_activated);
     }
 
-    private (CurrentModelProvider Provider, BlobModelRegistry Registry, BlobContainerClient Models) Create(int refreshSeconds = 30)
+    [Fact]
+    public async Task RefreshAsync_PackageShaDiffersFromCurrentJson_RefusedLoggedAndPreviousKeepsServing()
+    {
+        // Arrange: v2 is switched to, then its folder is replaced by another self-consistent package under the same name.
+        FakeLogger<CurrentModelProvider> logger = new();
+        (CurrentModelProvider provider, BlobModelRegistry registry, BlobContainerClient container) = Create(logger: logger);
+        CurrentModelPointer v1 = await registry.PublishAsync(TestModelPackages.Create("v1"), null, null);
+        await provider.GetActiveAsync();
+        CurrentModelPointer v2 = await registry.PublishAsync(TestModelPackages.Create("v2", scale: 5f), null, v1.ETag);
+        ModelPackage impostor = TestModelPackages.Create("v2", scale: -5f);
+        await container.GetBlobClient("v2/model.onnx").UploadAsync(new BinaryData(impostor.Onnx), overwrite: true);
+        await container.GetBlobClient("v2/manifest.json").UploadAsync(BinaryData.FromString(impostor.Manifest.ToJson()), overwrite: true);
+
+        // Act
+        bool changed = await provider.RefreshAsync();
+
+        // Assert
+        Assert.False(changed);
+        Assert.Equal("v1", (await provider.GetActiveAsync()).Version);
+        Assert.Equal(["v1"], _activated);
+        Assert.Equal(1, provider.FailedLoadAttempts);
+        FakeLogRecord refusal = Assert.Single(logger.Collector.GetSnapshot(), r => r.Message.StartsWith("Refusing model v2", StringComparison.Ordinal));
+        Assert.Contains(v2.OnnxSha256, refusal.Message, StringComparison.Ordinal);
+        Assert.Contains(impostor.Manifest.OnnxSha256, refusal.Message, StringComparison.Ordinal);
+    }
+
+    private (CurrentModelProvider Provider, BlobModelRegistry Registry, BlobContainerClient Models) Create(
+        int refreshSeconds = 30, FakeLogger<CurrentModelProvider>? logger = null)
     {
         StorageOptions options = azurite.NewStorageOptions();
         BlobServiceClient blobs = azurite.CreateBlobServiceClient();
@@ -164,7 +193,7 @@ public sealed class CurrentModelProviderTests(AzuriteFixture azurite)
         });
         CurrentModelProvider provider = new(
             registry, classifier, Options.Create(new TriageOptions { ModelRefreshSeconds = refreshSeconds }), _time,
-            NullLogger<CurrentModelProvider>.Instance);
+            (ILogger<CurrentModelProvider>?)logger ?? NullLogger<CurrentModelProvider>.Instance);
         return (provider, registry, blobs.GetBlobContainerClient(options.ModelsContainer));
     }
 }
