@@ -48,7 +48,7 @@ internal static class TrainingReport
         {
             ImageFingerprint fingerprint = ImageFingerprint.Compute(File.ReadAllBytes(image.Path));
             yield return new AuditItem(
-                Path.GetFileName(image.Path), image.Label, "train", Source: null, image.GroupId, fingerprint.ContentSha256, fingerprint.PerceptualHash);
+                Path.GetFileName(image.Path), image.Label, "train", Source: null, image.GroupId, fingerprint);
         }
     }
 }

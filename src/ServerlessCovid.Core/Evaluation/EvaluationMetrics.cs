@@ -117,7 +117,7 @@ public static class EvaluationCalculator
             History = input.History,
             RejectedImages = input.RejectedImages,
             DatasetAudit = input.AuditItems is { Count: > 0 } items
-                ? DatasetAuditor.Audit(items, options.NearDuplicateHammingDistance)
+                ? DatasetAuditor.Audit(items, new NearDuplicateBounds(options.NearDuplicateHashDistance, options.NearDuplicateMinSsim))
                 : null,
         };
     }

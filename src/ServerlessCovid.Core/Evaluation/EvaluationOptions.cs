@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using ServerlessCovid.Core.Evaluation.Audit;
 using ServerlessCovid.Core.Evaluation.Metrics;
 
 namespace ServerlessCovid.Core.Evaluation;
@@ -14,9 +15,13 @@ public sealed class EvaluationOptions
 
     public int BootstrapSeed { get; set; } = AucBootstrap.DefaultSeed;
 
-    /// <summary>Maximum Hamming distance between 64-bit dHashes for two images to count as near-duplicates.</summary>
-    [Range(0, 32)]
-    public int NearDuplicateHammingDistance { get; set; } = 4;
+    /// <summary>Maximum distance between 256-bit dHashes for a pair to be checked by SSIM (a shortlist, not the decision).</summary>
+    [Range(0, 128)]
+    public int NearDuplicateHashDistance { get; set; } = NearDuplicateBounds.DefaultMaxHashDistance;
+
+    /// <summary>Minimum SSIM of the 64×64 grey thumbnails for a shortlisted pair to count as near-duplicates.</summary>
+    [Range(0.0, 1.0)]
+    public double NearDuplicateMinSsim { get; set; } = NearDuplicateBounds.DefaultMinSsim;
 
     [Range(320, 4000)]
     public int FigureWidth { get; set; } = 800;

@@ -80,7 +80,7 @@ public static class LabelledFolderScorer
                 scoredPaths.Add(chunk[i].Path);
                 probabilities.Add([.. model.ClassNames.Select(c => prediction.Probabilities[c])]);
                 ImageFingerprint fingerprint = ImageFingerprint.Compute(bytes[i]);
-                items.Add(new AuditItem(name, chunk[i].Label, split, null, null, fingerprint.ContentSha256, fingerprint.PerceptualHash));
+                items.Add(new AuditItem(name, chunk[i].Label, split, null, null, fingerprint));
             }
         }
 

@@ -112,7 +112,7 @@ public sealed partial class OnnxModelEvaluator(
             {
                 ImageFingerprint fingerprint = ImageFingerprint.Compute(File.ReadAllBytes(file.Path));
                 items.Add(new AuditItem(
-                    Path.GetFileName(file.Path), file.Label, split, file.Source, file.GroupId, fingerprint.ContentSha256, fingerprint.PerceptualHash));
+                    Path.GetFileName(file.Path), file.Label, split, file.Source, file.GroupId, fingerprint));
             }
         }
 

@@ -21,7 +21,9 @@ public class DatasetAuditorTests
 
         // Assert
         Assert.NotEqual(a.ContentSha256, b.ContentSha256);
-        Assert.InRange(ImageFingerprint.HammingDistance(a.PerceptualHash, b.PerceptualHash), 0, 4);
+        Assert.InRange(a.Hash.DistanceTo(b.Hash), 0, NearDuplicateBounds.DefaultMaxHashDistance);
+        Assert.InRange(StructuralSimilarity.Mean(a.Thumbnail.Span, b.Thumbnail.Span, ImageFingerprint.ThumbnailSize),
+            NearDuplicateBounds.DefaultMinSsim, 1.0);
     }
 
     [Fact]
@@ -36,7 +38,27 @@ public class DatasetAuditorTests
         ImageFingerprint b = ImageFingerprint.Compute(TestImages.Png(other));
 
         // Assert
-        Assert.True(ImageFingerprint.HammingDistance(a.PerceptualHash, b.PerceptualHash) > 10);
+        Assert.True(a.Hash.DistanceTo(b.Hash) > NearDuplicateBounds.DefaultMaxHashDistance);
+    }
+
+    [Fact]
+    public void Audit_SameHashButDifferentPixels_CheckedButNotFlagged()
+    {
+        // Arrange: the 64-bit dHash's failure: identical hashes, visibly different images.
+        AuditItem[] items =
+        [
+            Item("c.png", "covid", "train", null, null, 0x0F, look: 1),
+            Item("n.png", "normal", "validation", null, null, 0x0F, look: 2),
+        ];
+
+        // Act
+        DatasetAudit audit = DatasetAuditor.Audit(items);
+
+        // Assert
+        Assert.Equal(1, audit.NearDuplicateCandidatePairs);
+        Assert.Equal(0, audit.NearDuplicatePairs);
+        Assert.Empty(audit.DuplicatePairs);
+        Assert.DoesNotContain(audit.Warnings, w => w.Code == AuditWarningCodes.NearDuplicatesAcrossSplits);
     }
 
     [Fact]
@@ -135,12 +157,12 @@ public class DatasetAuditorTests
         [
             Item("a.png", "covid", "train", null, null, 0b1010_0000, sha: "aa"),
             Item("b.png", "covid", "validation", null, null, 0b1010_0000, sha: "aa"),
-            Item("c.png", "normal", "validation", null, null, 0b1010_0011, sha: "cc"),
+            Item("c.png", "normal", "validation", null, null, 0b1010_0011, sha: "cc", look: 0b1010_0000),
             Item("d.png", "covid", "train", null, null, 0b1010_0000, sha: "aa"),
         ];
 
         // Act
-        DatasetAudit audit = DatasetAuditor.Audit(items, nearDuplicateHammingDistance: 2);
+        DatasetAudit audit = DatasetAuditor.Audit(items, new NearDuplicateBounds(MaxHashDistance: 2, MinSsim: 0.9));
 
         // Assert: exact a–b, d–b; near a–c, d–c.
         Assert.Equal(2, audit.ExactDuplicatePairs);
@@ -152,6 +174,15 @@ public class DatasetAuditorTests
         Assert.Contains(audit.Warnings, w => w.Code == AuditWarningCodes.NoGroupInformation);
     }
 
-    private static AuditItem Item(string path, string label, string split, string? source, string? group, ulong hash, string? sha = null) =>
-        new(path, label, split, source, group, sha ?? path, hash);
+    /// <summary>
+    /// An item with a hand-made hash. Its thumbnail is noise seeded by <paramref name="look"/> (default: the hash), so items
+    /// that should look alike share a seed and any others have SSIM near 0.
+    /// </summary>
+    private static AuditItem Item(
+        string path, string label, string split, string? source, string? group, ulong hash, string? sha = null, int? look = null)
+    {
+        byte[] thumbnail = new byte[ImageFingerprint.ThumbnailSize * ImageFingerprint.ThumbnailSize];
+        new Random(look ?? (int)hash).NextBytes(thumbnail);
+        return new(path, label, split, source, group, new ImageFingerprint(sha ?? path, new PerceptualHash(hash, 0, 0, 0), thumbnail, []));
+    }
 }

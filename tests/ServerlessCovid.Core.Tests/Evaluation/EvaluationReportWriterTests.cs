@@ -230,8 +230,7 @@ public sealed class EvaluationReportWriterTests : IDisposable
             ImageFingerprint fingerprint = ImageFingerprint.Compute(TestImages.Png(image));
             string label = i % 2 == 0 ? ClassNames.Covid : ClassNames.Normal;
             string source = label == ClassNames.Covid ? "cohen" : "kermany-pediatric";
-            items.Add(new AuditItem($"{label}/{i}.png", label, i < 4 ? "train" : "validation", source, $"p{i}",
-                fingerprint.ContentSha256, fingerprint.PerceptualHash));
+            items.Add(new AuditItem($"{label}/{i}.png", label, i < 4 ? "train" : "validation", source, $"p{i}", fingerprint));
         }
 
         items.Add(items[0] with { Path = "covid/copy-of-0.png", Split = "validation", Group = "p99" });

@@ -4,7 +4,7 @@ namespace ServerlessCovid.Core.Evaluation.Audit;
 /// One image of a dataset as the audit sees it. <paramref name="Split"/> is free text ("train", "validation", ...);
 /// <paramref name="Source"/> is where the image came from (e.g. "cohen", "kermany-pediatric") and
 /// <paramref name="Group"/> the patient or other unit that must not straddle splits; both optional.
-/// Compute the hashes with <see cref="ImageFingerprint.Compute"/>.
+/// Compute the fingerprint with <see cref="ImageFingerprint.Compute"/>.
 /// </summary>
 public sealed record AuditItem(
     string Path,
@@ -12,5 +12,4 @@ public sealed record AuditItem(
     string Split,
     string? Source,
     string? Group,
-    string ContentSha256,
-    ulong PerceptualHash);
+    ImageFingerprint Fingerprint);

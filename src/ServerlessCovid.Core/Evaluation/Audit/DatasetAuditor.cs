@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ServerlessCovid.Core.Evaluation.Audit;
 
 /// <summary>Counts, leakage and shortcut checks over a dataset's items (any splits, any classes).</summary>
@@ -5,10 +7,11 @@ public static class DatasetAuditor
 {
     public const int MaxListedPairs = 500;
 
-    public static DatasetAudit Audit(IReadOnlyList<AuditItem> items, int nearDuplicateHammingDistance = 4)
+    public static DatasetAudit Audit(IReadOnlyList<AuditItem> items, NearDuplicateBounds? nearDuplicates = null)
     {
         ArgumentNullException.ThrowIfNull(items);
-        ArgumentOutOfRangeException.ThrowIfNegative(nearDuplicateHammingDistance);
+        NearDuplicateBounds bounds = nearDuplicates ?? NearDuplicateBounds.Default;
+        ArgumentOutOfRangeException.ThrowIfNegative(bounds.MaxHashDistance);
         if (items.Count == 0)
         {
             throw new EvaluationInputException("The dataset audit needs at least one item.");
@@ -37,7 +40,7 @@ public static class DatasetAuditor
             .OrderBy(leak => leak.Group, StringComparer.Ordinal)
             .ToList();
 
-        (List<DuplicatePair> pairs, int exact, int near) = FindCrossSplitDuplicates(items, nearDuplicateHammingDistance);
+        (List<DuplicatePair> pairs, int exact, int near, int candidates) = FindCrossSplitDuplicates(items, bounds);
 
         List<AuditWarning> warnings = [];
         AddSourceWarnings(items, sources, warnings);
@@ -63,11 +66,12 @@ public static class DatasetAuditor
         if (near > 0)
         {
             warnings.Add(new AuditWarning(AuditWarningCodes.NearDuplicatesAcrossSplits,
-                $"{near} near-duplicate image pairs (dHash Hamming distance ≤ {nearDuplicateHammingDistance}) are in different splits; "
+                $"{near} near-duplicate image pairs (256-bit dHash distance ≤ {bounds.MaxHashDistance} and 64×64 SSIM ≥ "
+                + $"{bounds.MinSsim.ToString("0.###", CultureInfo.InvariantCulture)}) are in different splits; "
                 + "inspect them: re-encoded or cropped copies of one x-ray inflate validation accuracy."));
         }
 
-        return new DatasetAudit(items.Count, splits, counts, sources, groups.Count, leaks, exact, near, nearDuplicateHammingDistance,
+        return new DatasetAudit(items.Count, splits, counts, sources, groups.Count, leaks, exact, near, bounds, candidates,
             pairs, warnings);
     }
 
@@ -95,45 +99,48 @@ public static class DatasetAuditor
         }
     }
 
-    private static (List<DuplicatePair> Pairs, int Exact, int Near) FindCrossSplitDuplicates(IReadOnlyList<AuditItem> items, int maxDistance)
+    private static (List<DuplicatePair> Pairs, int Exact, int Near, int Candidates) FindCrossSplitDuplicates(
+        IReadOnlyList<AuditItem> items, NearDuplicateBounds bounds)
     {
         List<DuplicatePair> pairs = [];
         int exact = 0;
         int near = 0;
+        int candidates = 0;
         for (int a = 0; a < items.Count; a++)
         {
             for (int b = a + 1; b < items.Count; b++)
             {
-                AuditItem x = items[a];
-                AuditItem y = items[b];
-                if (string.Equals(x.Split, y.Split, StringComparison.Ordinal))
+                ImageFingerprint x = items[a].Fingerprint;
+                ImageFingerprint y = items[b].Fingerprint;
+                if (string.Equals(items[a].Split, items[b].Split, StringComparison.Ordinal))
                 {
                     continue;
                 }
 
                 bool same = string.Equals(x.ContentSha256, y.ContentSha256, StringComparison.OrdinalIgnoreCase);
-                int distance = ImageFingerprint.HammingDistance(x.PerceptualHash, y.PerceptualHash);
-                if (!same && distance > maxDistance)
+                (int distance, double? similarity) = same ? (0, 1) : NearDuplicateComparer.Compare(x, y, bounds.MaxHashDistance);
+                if (similarity is not double ssim)
                 {
                     continue;
                 }
 
-                if (same)
+                // The hash alone cannot separate chest films (they share one silhouette); pixel similarity decides.
+                candidates += same ? 0 : 1;
+                if (!same && ssim < bounds.MinSsim)
                 {
-                    exact++;
-                }
-                else
-                {
-                    near++;
+                    continue;
                 }
 
+                exact += same ? 1 : 0;
+                near += same ? 0 : 1;
                 if (pairs.Count < MaxListedPairs)
                 {
-                    pairs.Add(new DuplicatePair(x.Path, x.Split, x.Label, y.Path, y.Split, y.Label, same, distance));
+                    pairs.Add(new DuplicatePair(items[a].Path, items[a].Split, items[a].Label, items[b].Path, items[b].Split,
+                        items[b].Label, same, distance, ssim));
                 }
             }
         }
 
-        return (pairs, exact, near);
+        return (pairs, exact, near, candidates);
     }
 }

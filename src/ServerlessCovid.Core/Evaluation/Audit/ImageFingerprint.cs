@@ -1,4 +1,4 @@
-using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using ServerlessCovid.Core.Imaging;
 using SixLabors.ImageSharp;
@@ -7,14 +7,22 @@ using SixLabors.ImageSharp.Processing;
 
 namespace ServerlessCovid.Core.Evaluation.Audit;
 
-/// <summary>Content SHA-256 (exact copies) and a 64-bit dHash (re-encoded, resized or slightly edited copies).</summary>
-public sealed record ImageFingerprint(string ContentSha256, ulong PerceptualHash)
+/// <summary>
+/// Content SHA-256 (exact copies), a 256-bit dHash (shortlists re-encoded, resized or slightly edited copies), the
+/// dHashes of the <see cref="CropWindows"/> of the image (shortlist cropped copies) and a 64×64 grey thumbnail (confirms
+/// a shortlisted pair by SSIM). <see cref="Thumbnail"/> is row-major, one byte a pixel.
+/// </summary>
+public sealed record ImageFingerprint(
+    string ContentSha256, PerceptualHash Hash, ReadOnlyMemory<byte> Thumbnail, IReadOnlyList<PerceptualHash> CropHashes)
 {
     public const long MaxPixels = 100_000_000;
 
+    public const int ThumbnailSize = 64;
+
     /// <summary>
-    /// dHash: the image as a 9×8 grey thumbnail, one bit per horizontally adjacent pair (left brighter than right).
-    /// Robust to scaling, re-compression and brightness changes, which is how the same x-ray reappears in public sets.
+    /// Both the hash and the thumbnail come from one area-averaged 64×64 grey copy, so each image is decoded and shrunk
+    /// once however many pairs it is compared in. Robust to scaling, re-compression and brightness changes, which is
+    /// how the same x-ray reappears in public sets.
     /// </summary>
     /// <exception cref="ImageRejectedException">The bytes are not a decodable image.</exception>
     public static ImageFingerprint Compute(ReadOnlySpan<byte> imageBytes)
@@ -52,25 +60,39 @@ public sealed record ImageFingerprint(string ContentSha256, ulong PerceptualHash
 
         using (image)
         {
-            image.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(9, 8), Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Box }));
-            ulong hash = 0;
-            int bit = 0;
-            for (int y = 0; y < 8; y++)
+            image.Mutate(x => x.Resize(Shrink(ThumbnailSize, ThumbnailSize)));
+            byte[] thumbnail = new byte[ThumbnailSize * ThumbnailSize];
+            image.CopyPixelDataTo(MemoryMarshal.Cast<byte, L8>(thumbnail.AsSpan()));
+            PerceptualHash[] crops = new PerceptualHash[CropWindows.All.Count];
+            for (int i = 0; i < crops.Length; i++)
             {
-                for (int x = 0; x < 8; x++)
-                {
-                    if (image[x, y].PackedValue > image[x + 1, y].PackedValue)
-                    {
-                        hash |= 1UL << bit;
-                    }
-
-                    bit++;
-                }
+                crops[i] = HashOf(CropWindows.Cut(thumbnail, ThumbnailSize, i));
             }
 
-            return new ImageFingerprint(sha, hash);
+            return new ImageFingerprint(sha, HashOf(thumbnail), thumbnail, crops);
         }
     }
 
-    public static int HammingDistance(ulong a, ulong b) => BitOperations.PopCount(a ^ b);
+    private static PerceptualHash HashOf(byte[] thumbnail)
+    {
+        using Image<L8> image = Image.LoadPixelData<L8>(thumbnail, ThumbnailSize, ThumbnailSize);
+        image.Mutate(x => x.Resize(Shrink(17, 16)));
+        Span<ulong> words = stackalloc ulong[4];
+        for (int y = 0; y < 16; y++)
+        {
+            for (int x = 0; x < 16; x++)
+            {
+                if (image[x, y].PackedValue > image[x + 1, y].PackedValue)
+                {
+                    int bit = (y * 16) + x;
+                    words[bit / 64] |= 1UL << (bit % 64);
+                }
+            }
+        }
+
+        return new PerceptualHash(words[0], words[1], words[2], words[3]);
+    }
+
+    private static ResizeOptions Shrink(int width, int height) =>
+        new() { Size = new Size(width, height), Mode = ResizeMode.Stretch, Sampler = KnownResamplers.Box };
 }

@@ -140,8 +140,9 @@ public static class HtmlReportRenderer
 
         html.Append("<p>").Append(I(audit.GroupCount)).Append(" groups (patients); ").Append(I(audit.GroupLeaks.Count))
             .Append(" span more than one split. ").Append(I(audit.ExactDuplicatePairs)).Append(" identical and ")
-            .Append(I(audit.NearDuplicatePairs)).Append(" near-duplicate (dHash distance ≤ ").Append(I(audit.NearDuplicateHammingDistance))
-            .Append(") image pairs across splits.</p>\n");
+            .Append(I(audit.NearDuplicatePairs)).Append(" near-duplicate (256-bit dHash distance ≤ ").Append(I(audit.NearDuplicateBounds.MaxHashDistance))
+            .Append(", SSIM ≥ ").Append(F(audit.NearDuplicateBounds.MinSsim, "0.###")).Append(") image pairs across splits; ")
+            .Append(I(audit.NearDuplicateCandidatePairs)).Append(" pairs were close enough by hash to be checked by SSIM.</p>\n");
         if (audit.DuplicatePairs.Count > 0)
         {
             html.Append("<table><thead><tr><th>image</th><th>split/class</th><th>image</th><th>split/class</th><th>kind</th></tr></thead><tbody>");
@@ -149,7 +150,7 @@ public static class HtmlReportRenderer
             {
                 html.Append("<tr><td>").Append(E(p.PathA)).Append("</td><td>").Append(E(p.SplitA + "/" + p.LabelA)).Append("</td><td>")
                     .Append(E(p.PathB)).Append("</td><td>").Append(E(p.SplitB + "/" + p.LabelB)).Append("</td><td>")
-                    .Append(p.Exact ? "identical" : "distance " + I(p.HammingDistance)).Append("</td></tr>");
+                    .Append(p.Exact ? "identical" : "distance " + I(p.HashDistance) + ", SSIM " + F(p.Ssim, "0.000")).Append("</td></tr>");
             }
 
             html.Append("</tbody></table>").Append(audit.DuplicatePairs.Count > 50 ? "<p><small>First 50 pairs; metrics.json lists more.</small></p>" : string.Empty)
@@ -294,7 +295,10 @@ public static class HtmlReportRenderer
             .Append("Micro-average: all (image, class) pairs as one binary problem. Macro-average: per-class TPRs interpolated on the ")
             .Append("union of their FPRs and averaged, as in scikit-learn's ROC example.</li>")
             .Append("<li>Cross-entropy and MSE as Keras computes them (probabilities clipped to [1e-7, 1 − 1e-7]; MSE against one-hot labels).</li>")
-            .Append("<li>Near-duplicates: 64-bit dHash of a 9×8 grey thumbnail, Hamming distance ≤ ").Append(I(m.DatasetAudit?.NearDuplicateHammingDistance ?? 0))
+            .Append("<li>Near-duplicates: pairs whose 256-bit dHash (17×16 grey thumbnail) differs in at most ")
+            .Append(I(m.DatasetAudit?.NearDuplicateBounds.MaxHashDistance ?? 0)).Append(" bits, as is or with either image cut to one of ")
+            .Append(I(CropWindows.All.Count)).Append(" crop windows (1–10%), are confirmed by mean SSIM (7×7 windows) of 64×64 grey ")
+            .Append("thumbnails at the closest alignments ≥ ").Append(F(m.DatasetAudit?.NearDuplicateBounds.MinSsim ?? 0, "0.###"))
             .Append(".</li></ul>\n<p><small>Every number is also in <code>metrics.json</code>.</small></p>\n");
     }
 }
