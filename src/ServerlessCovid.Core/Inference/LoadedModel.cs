@@ -14,7 +14,7 @@ internal sealed class LoadedModel
     private readonly Action<LoadedModel>? _disposed;
     private int _references = 1;
 
-    public LoadedModel(ModelManifest manifest, OnnxSession session, int batchLimit, Action<LoadedModel>? disposed)
+    public LoadedModel(ModelManifest manifest, OnnxSession session, int batchLimit, bool hasActivationMap, Action<LoadedModel>? disposed)
     {
         Manifest = manifest;
         _session = session;
@@ -22,7 +22,10 @@ internal sealed class LoadedModel
         _disposed = disposed;
         PositiveIndex = IndexOf(manifest.ClassNames, manifest.PositiveClass);
         InputNames = [manifest.InputName];
-        OutputNames = [manifest.OutputName];
+        HasActivationMap = hasActivationMap;
+
+        // The maps cost one more output copy per run, so only a model that has them is asked for them.
+        OutputNames = hasActivationMap ? [manifest.OutputName, ActivationMap.OutputName] : [manifest.OutputName];
     }
 
     public ModelManifest Manifest { get; }
@@ -35,6 +38,9 @@ internal sealed class LoadedModel
     public int BatchLimit { get; }
 
     public int PositiveIndex { get; }
+
+    /// <summary>Whether the graph has the <c>cam</c> output (<see cref="ActivationMap"/>), fetched second.</summary>
+    public bool HasActivationMap { get; }
 
     public string[] InputNames { get; }
 

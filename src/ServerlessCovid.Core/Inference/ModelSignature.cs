@@ -61,6 +61,29 @@ internal static class ModelSignature
         };
     }
 
+    /// <summary>
+    /// Whether the graph has the optional <c>cam</c> output. Models exported before it existed have none and still
+    /// serve; one that has it in another shape is a broken package and fails at activation like a bad output does.
+    /// </summary>
+    public static bool HasActivationMap(InferenceSession session, ModelManifest manifest)
+    {
+        if (!session.OutputMetadata.TryGetValue(ActivationMap.OutputName, out NodeMetadata? cam))
+        {
+            return false;
+        }
+
+        int[] dims = cam.Dimensions;
+        if (!cam.IsTensor || cam.ElementType != typeof(float) || dims.Length != 4
+            || (dims[1] > 0 && dims[1] != manifest.ClassNames.Count))
+        {
+            throw new InvalidModelPackageException(
+                $"Model {manifest.Version}: output '{ActivationMap.OutputName}' has shape {Describe(dims)}, expected float32 "
+                + $"[N, {manifest.ClassNames.Count}, h, w].");
+        }
+
+        return true;
+    }
+
     /// <summary>Symbolic or -1 dimensions match anything; fixed ones must agree.</summary>
     private static bool Matches(ReadOnlySpan<int> actual, IReadOnlyList<long> expected)
     {

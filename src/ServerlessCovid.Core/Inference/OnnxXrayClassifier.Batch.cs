@@ -132,12 +132,12 @@ public sealed partial class OnnxXrayClassifier
 
         cancellationToken.ThrowIfCancellationRequested();
         long started = Stopwatch.GetTimestamp();
-        float[] probabilities = Run(model, chunk.Input, chunk.Good, cancellationToken);
+        RunOutput output = Run(model, chunk.Input, chunk.Good, cancellationToken);
         double inferenceMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds / chunk.Good;
         for (int k = 0; k < chunk.Good; k++)
         {
             int i = chunk.Slots[k];
-            results[chunk.Offset + i] = new BatchItemResult(Predict(model, probabilities, k, chunk.Prepared[i]!, inferenceMs), null, null);
+            results[chunk.Offset + i] = new BatchItemResult(Predict(model, output, k, chunk.Prepared[i]!, inferenceMs), null, null);
         }
     }
 

@@ -65,9 +65,11 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
             // Session creation and validation happen before the swap, so a bad package never interrupts serving.
             OnnxSession session = _sessions.Create(package.Onnx);
             int batchLimit;
+            bool hasActivationMap;
             try
             {
                 batchLimit = Math.Min(ModelSignature.Validate(session.Session, manifest), _maxBatchSize);
+                hasActivationMap = ModelSignature.HasActivationMap(session.Session, manifest);
             }
             catch
             {
@@ -75,7 +77,7 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
                 throw;
             }
 
-            LoadedModel next = new(manifest, session, batchLimit, OnRetiredModelDisposed);
+            LoadedModel next = new(manifest, session, batchLimit, hasActivationMap, OnRetiredModelDisposed);
             Volatile.Write(ref _active, next);
             LogActivated(_logger, manifest.Version, manifest.OnnxSha256, session.ExecutionProvider, current?.Manifest.Version ?? "none");
             current?.Release();
@@ -92,9 +94,9 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
             PreprocessedImage prepared = _preprocessor.LoadTensor(image.Span, input, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             long started = Stopwatch.GetTimestamp();
-            float[] probabilities = Run(model, input, 1, cancellationToken);
+            RunOutput output = Run(model, input, 1, cancellationToken);
             double inferenceMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            return Task.FromResult(Predict(model, probabilities, 0, prepared, inferenceMs));
+            return Task.FromResult(Predict(model, output, 0, prepared, inferenceMs));
         }
         finally
         {
@@ -135,8 +137,11 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
         }
     }
 
-    /// <summary>One <c>Run</c> over the first <paramref name="count"/> images of <paramref name="input"/>; returns [count × classes].</summary>
-    private static float[] Run(LoadedModel model, float[] input, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// One <c>Run</c> over the first <paramref name="count"/> images of <paramref name="input"/>: probabilities
+    /// [count × classes], and the maps [count × classes × h × w] when the model has them.
+    /// </summary>
+    private static RunOutput Run(LoadedModel model, float[] input, int count, CancellationToken cancellationToken)
     {
         long[] shape = count == 1 ? SingleShape : [count, Preprocessing.Channels, Preprocessing.Size, Preprocessing.Size];
         using OrtValue tensor = OrtValue.CreateTensorValueFromMemory(
@@ -147,7 +152,16 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
         {
             using IDisposableReadOnlyCollection<OrtValue> outputs = model.Session.Run(
                 runOptions, model.InputNames, [tensor], model.OutputNames);
-            return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            float[] probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            if (!model.HasActivationMap)
+            {
+                return new RunOutput(probabilities, null, 0, 0);
+            }
+
+            // The exporter fixes h and w, but a graph may leave them symbolic: the run's own shape is the truth.
+            OrtTensorTypeAndShapeInfo mapInfo = outputs[1].GetTensorTypeAndShape();
+            long[] mapShape = mapInfo.Shape;
+            return new RunOutput(probabilities, outputs[1].GetTensorDataAsSpan<float>().ToArray(), (int)mapShape[2], (int)mapShape[3]);
         }
         catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
         {
@@ -156,8 +170,9 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
     }
 
     private static TriagePrediction Predict(
-        LoadedModel model, float[] probabilities, int row, PreprocessedImage prepared, double inferenceMs)
+        LoadedModel model, RunOutput output, int row, PreprocessedImage prepared, double inferenceMs)
     {
+        float[] probabilities = output.Probabilities;
         ModelManifest manifest = model.Manifest;
         int classes = manifest.ClassNames.Count;
         Dictionary<string, double> byClass = new(classes, StringComparer.Ordinal);
@@ -184,7 +199,20 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
             manifest.OnnxSha256,
             manifest.PreprocessingId,
             prepared.Image,
-            new StageTimings(prepared.DecodeMs, prepared.PreprocessMs, inferenceMs));
+            new StageTimings(prepared.DecodeMs, prepared.PreprocessMs, inferenceMs),
+            PositiveMap(output, row, classes, model.PositiveIndex));
+    }
+
+    private static ActivationMap? PositiveMap(RunOutput output, int row, int classes, int positiveIndex)
+    {
+        if (output.Maps is null)
+        {
+            return null;
+        }
+
+        int cells = output.MapHeight * output.MapWidth;
+        float[] values = output.Maps.AsSpan(((row * classes) + positiveIndex) * cells, cells).ToArray();
+        return new ActivationMap(output.MapWidth, output.MapHeight, values);
     }
 
     private void OnRetiredModelDisposed(LoadedModel model)
@@ -192,6 +220,8 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
         LogRetired(_logger, model.Manifest.Version);
         SessionDisposed?.Invoke(model.Manifest.Version);
     }
+
+    private readonly record struct RunOutput(float[] Probabilities, float[]? Maps, int MapHeight, int MapWidth);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Model {Version} (SHA-256 {Sha256}) active on {Provider}; replaced {Previous}")]

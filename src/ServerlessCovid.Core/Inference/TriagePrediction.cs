@@ -9,7 +9,10 @@ public sealed record StageTimings(double DecodeMs, double PreprocessMs, double I
     public double TotalMs => DecodeMs + PreprocessMs + InferenceMs;
 }
 
-/// <summary>A scored image, with everything needed to reproduce and audit the decision.</summary>
+/// <summary>
+/// A scored image, with everything needed to reproduce and audit the decision. <see cref="ActivationMap"/> is the
+/// positive class's evidence map when the model exports one (null for models without a <c>cam</c> output).
+/// </summary>
 public sealed record TriagePrediction(
     string Label,
     IReadOnlyDictionary<string, double> Probabilities,
@@ -19,4 +22,5 @@ public sealed record TriagePrediction(
     string ModelSha256,
     string PreprocessingId,
     ImageInfo Image,
-    StageTimings Timings);
+    StageTimings Timings,
+    ActivationMap? ActivationMap = null);

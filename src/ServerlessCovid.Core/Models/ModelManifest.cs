@@ -149,7 +149,17 @@ public sealed record ParitySummary
 
     public required int InputsCompared { get; init; }
 
-    public bool Passed => MaxAbsoluteDifference <= Tolerance;
+    /// <summary>
+    /// Largest difference in the <c>cam</c> output (class activation maps); null when the model has no such output,
+    /// as in every manifest written before it existed.
+    /// </summary>
+    public double? CamMaxAbsoluteDifference { get; init; }
+
+    /// <summary>The tolerance the maps were held to: <see cref="Tolerance"/> scaled by their magnitude when above 1.</summary>
+    public double? CamTolerance { get; init; }
+
+    public bool Passed => MaxAbsoluteDifference <= Tolerance
+        && (CamMaxAbsoluteDifference is not { } cam || (CamTolerance is { } camTolerance && cam <= camTolerance));
 }
 
 /// <summary>The one JSON style for manifests, reports and results: camelCase, enums as strings, indented.</summary>

@@ -112,6 +112,50 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
     internal Tensor ForwardObserved(Tensor input, Action<string, Tensor>? observe, Action<Tensor>? observePooled = null)
     {
         using var scope = NewDisposeScope();
+        Tensor pooled = RectifiedFeatures(input, observe).mean([2, 3]);
+        observePooled?.Invoke(pooled);
+        return _classifier.call(pooled).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Class activation maps [N, classes, h, w] in eval mode (8×8 at 256 px): the head applied at every position of
+    /// the rectified last feature map, CAM_c = Σ_k W[c,k]·relu(x)[k] + b_c. Exact for this head (ReLU → global
+    /// average pool → one dense layer): each map's spatial mean is that class's logit. What the exported <c>cam</c>
+    /// output computes.
+    /// </summary>
+    public Tensor ClassActivationMaps(Tensor input)
+    {
+        (Tensor logits, Tensor maps) = ForwardWithMaps(input);
+        logits.Dispose();
+        return maps;
+    }
+
+    /// <summary>Logits and class activation maps from one eval-mode pass (the parity check compares both).</summary>
+    internal (Tensor Logits, Tensor Maps) ForwardWithMaps(Tensor input)
+    {
+        bool wasTraining = training;
+        eval();
+        try
+        {
+            using var scope = NewDisposeScope();
+            Tensor features = RectifiedFeatures(input, observe: null);
+            Tensor logits = _classifier.call(features.mean([2, 3]));
+
+            // A contraction, not a 1×1 conv: it takes no oneDNN convolution kernel (see ChannelsLastAgrees).
+            Tensor maps = einsum("nkhw,ck->nchw", features, _classifier.weight!)
+                .add(_classifier.bias!.view(1, -1, 1, 1));
+            return (logits.MoveToOuterDisposeScope(), maps.MoveToOuterDisposeScope());
+        }
+        finally
+        {
+            train(wasTraining);
+        }
+    }
+
+    /// <summary>The last cell's output after the head's ReLU, [N, FeatureChannels, h, w].</summary>
+    private Tensor RectifiedFeatures(Tensor input, Action<string, Tensor>? observe)
+    {
+        using var scope = NewDisposeScope();
         if (ChannelsLast)
         {
             input = input.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
@@ -138,13 +182,15 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
             x = next;
         }
 
-        Tensor pooled = nn.functional.relu(x).mean([2, 3]);
-        observePooled?.Invoke(pooled);
-        return _classifier.call(pooled).MoveToOuterDisposeScope();
+        return nn.functional.relu(x).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Emits the graph of <see cref="forward"/> (logits) into <paramref name="g"/>.</summary>
-    internal OnnxValue Export(OnnxGraphBuilder g, OnnxValue input)
+    /// <summary>
+    /// Emits the graph of <see cref="forward"/> (logits) into <paramref name="g"/>, and beside it the class activation
+    /// maps of <see cref="ClassActivationMaps"/> as a 1×1 Conv of the same rectified features with the head's own
+    /// weights reshaped to [classes, K, 1, 1], so the maps cannot drift from the logits they explain.
+    /// </summary>
+    internal (OnnxValue Logits, OnnxValue Maps) Export(OnnxGraphBuilder g, OnnxValue input)
     {
         OnnxValue x = g.BatchNorm(g.Conv(input, _stemConv), _stemBn);
         OnnxValue p = x;
@@ -155,13 +201,21 @@ public sealed class NasNet : nn.Module<Tensor, Tensor>
             x = next;
         }
 
-        string pooled = g.Node("GlobalAveragePool", [g.Relu(x).Name]);
+        OnnxValue rectified = g.Relu(x);
+        string pooled = g.Node("GlobalAveragePool", [rectified.Name]);
         string flat = g.Node("Flatten", [pooled], OnnxGraphBuilder.Int("axis", 1));
-        string logits = g.Node(
-            "Gemm",
-            [flat, g.AddFloatInitializer("head_w", _classifier.weight!), g.AddFloatInitializer("head_b", _classifier.bias!)],
-            OnnxGraphBuilder.Int("transB", 1));
-        return new OnnxValue(logits, Config.Classes, 1, 1);
+        string headWeight = g.AddFloatInitializer("head_w", _classifier.weight!);
+        string headBias = g.AddFloatInitializer("head_b", _classifier.bias!);
+        string logits = g.Node("Gemm", [flat, headWeight, headBias], OnnxGraphBuilder.Int("transB", 1));
+
+        string kernel = g.Node("Reshape", [headWeight, g.AddInt64Initializer("cam_shape", Config.Classes, FeatureChannels, 1, 1)]);
+        string maps = g.Node(
+            "Conv",
+            [rectified.Name, kernel, headBias],
+            OnnxGraphBuilder.Ints("kernel_shape", 1, 1),
+            OnnxGraphBuilder.Ints("strides", 1, 1),
+            OnnxGraphBuilder.Ints("pads", 0, 0, 0, 0));
+        return (new OnnxValue(logits, Config.Classes, 1, 1), new OnnxValue(maps, Config.Classes, x.Height, x.Width));
     }
 
     private static List<NasNetCell> BuildCells(NasNetConfig config)

@@ -1,5 +1,6 @@
 using Google.Protobuf;
 using Onnx;
+using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Training.Models;
 
@@ -7,8 +8,9 @@ namespace ServerlessCovid.Training.Onnx;
 
 /// <summary>
 /// Writes a <see cref="NasNet"/> as an ONNX model (TorchSharp has no exporter): opset 17, input <c>image</c>
-/// float32 [N,3,S,S] with a dynamic batch, output <c>probabilities</c> [N,classes] (softmax included), batch norm
-/// as inference-mode <c>BatchNormalization</c> with the running statistics.
+/// float32 [N,3,S,S] with a dynamic batch, output <c>probabilities</c> [N,classes] (softmax included), second output
+/// <c>cam</c> [N,classes,h,w] (class activation maps, see <see cref="NasNet.ClassActivationMaps"/>), batch norm as
+/// inference-mode <c>BatchNormalization</c> with the running statistics.
 /// </summary>
 public static class NasNetOnnxExporter
 {
@@ -17,6 +19,8 @@ public static class NasNetOnnxExporter
     public const string InputName = "image";
 
     public const string OutputName = "probabilities";
+
+    public const string CamOutputName = ActivationMap.OutputName;
 
     public static byte[] Export(NasNet model, int inputSize = Preprocessing.Size)
     {
@@ -27,9 +31,11 @@ public static class NasNetOnnxExporter
         {
             OnnxGraphBuilder g = new();
             g.Graph.Input.Add(TensorInfo(InputName, -1, 3, inputSize, inputSize));
-            OnnxValue logits = model.Export(g, new OnnxValue(InputName, 3, inputSize, inputSize));
+            (OnnxValue logits, OnnxValue maps) = model.Export(g, new OnnxValue(InputName, 3, inputSize, inputSize));
             g.NamedNode("Softmax", [logits.Name], OutputName, OnnxGraphBuilder.Int("axis", 1));
             g.Graph.Output.Add(TensorInfo(OutputName, -1, model.Config.Classes));
+            g.NamedNode("Identity", [maps.Name], CamOutputName);
+            g.Graph.Output.Add(TensorInfo(CamOutputName, -1, model.Config.Classes, maps.Height, maps.Width));
 
             ModelProto proto = new()
             {

@@ -17,7 +17,14 @@ internal static class TestModels
     /// <summary>P(covid) for a pure red image: softmax(scale·1, scale·0)[0].</summary>
     public static double RedProbability(float scale) => 1 / (1 + Math.Exp(-scale));
 
-    public static ModelPackage Package(string version, float scale = 10f, double threshold = 0.5, Func<ModelManifest, ModelManifest>? edit = null)
+    public static ModelPackage Package(string version, float scale = 10f, double threshold = 0.5, Func<ModelManifest, ModelManifest>? edit = null) =>
+        Package(version, TinyOnnxModels.ChannelContrastClassifier(scale), threshold, edit);
+
+    /// <summary>A package over the same graph with a <c>cam</c> output (<see cref="TinyOnnxModels.ChannelContrastClassifierWithCam"/>).</summary>
+    public static ModelPackage PackageWithCam(string version, float scale = 10f) =>
+        Package(version, TinyOnnxModels.ChannelContrastClassifierWithCam(scale), 0.5, null);
+
+    private static ModelPackage Package(string version, byte[] onnx, double threshold, Func<ModelManifest, ModelManifest>? edit)
     {
         ModelManifest manifest = new()
         {
@@ -28,7 +35,7 @@ internal static class TestModels
             PreprocessingId = Preprocessing.RgbStretchUnit256,
             OperatingThreshold = threshold,
         };
-        return ModelPackage.Create(edit?.Invoke(manifest) ?? manifest, TinyOnnxModels.ChannelContrastClassifier(scale));
+        return ModelPackage.Create(edit?.Invoke(manifest) ?? manifest, onnx);
     }
 
     /// <summary>

@@ -33,6 +33,45 @@ public static class TinyOnnxModels
         return model.ToByteArray();
     }
 
+    /// <summary>
+    /// <see cref="ChannelContrastClassifier"/> with a NASNet-style head and its <c>cam</c> output: the image is
+    /// average-pooled in 32×32 blocks to [N,3,8,8] "features", <c>cam</c> [N,2,8,8] is a 1×1 Conv of them with weights
+    /// scale·[[1,0,0],[0,1,0]] and no bias, and the logits are the maps' spatial means. So class 0's map at (i, j) is
+    /// scale × the mean red of block (i, j), class 1's the same for green, and the probabilities equal the plain
+    /// graph's exactly.
+    /// </summary>
+    public static byte[] ChannelContrastClassifierWithCam(float scale = 10f)
+    {
+        GraphProto graph = new() { Name = "channel_contrast_cam" };
+        graph.Input.Add(TensorInput("image", -1, 3, 256, 256));
+        graph.Output.Add(TensorInput("probabilities", -1, 2));
+        graph.Output.Add(TensorInput("cam", -1, 2, 8, 8));
+        graph.Initializer.Add(FloatTensor("head_w", [2, 3, 1, 1], [scale, 0, 0, 0, scale, 0]));
+        graph.Initializer.Add(FloatTensor("head_b", [2], [0, 0]));
+
+        NodeProto pool = Node("AveragePool", ["image"], ["features"]);
+        pool.Attribute.Add(Ints("kernel_shape", 32, 32));
+        pool.Attribute.Add(Ints("strides", 32, 32));
+        graph.Node.Add(pool);
+        NodeProto conv = Node("Conv", ["features", "head_w", "head_b"], ["cam"]);
+        conv.Attribute.Add(Ints("kernel_shape", 1, 1));
+        graph.Node.Add(conv);
+        graph.Node.Add(Node("GlobalAveragePool", ["cam"], ["pooled"]));
+        graph.Node.Add(Node("Flatten", ["pooled"], ["logits"], ("axis", 1L)));
+        graph.Node.Add(Node("Softmax", ["logits"], ["probabilities"], ("axis", 1L)));
+
+        ModelProto model = new() { IrVersion = 8, ProducerName = "ServerlessCovid.Testing", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = 17 });
+        return model.ToByteArray();
+    }
+
+    private static AttributeProto Ints(string name, params long[] values)
+    {
+        AttributeProto attribute = new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
     private static NodeProto Node(string op, string[] inputs, string[] outputs, params (string Name, long Value)[] attributes)
     {
         NodeProto node = new() { OpType = op, Name = op + "_" + outputs[0] };
