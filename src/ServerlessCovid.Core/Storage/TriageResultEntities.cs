@@ -9,7 +9,10 @@ namespace ServerlessCovid.Core.Storage;
 /// the main row (row key = result id, for point reads and idempotent writes) and an index row whose row key is
 /// <c>idx_{inverted ticks of CreatedUtc}_{id}</c>, because Table Storage only sorts ascending by row key and
 /// "newest first" with date ranges and continuation tokens must come from the service, not from sorting a page.
-/// Both rows carry every column, so a listing page is one query.
+/// The main row carries every column. The index row is slim: keys, <c>ResultId</c>, <c>CreatedUtc</c> and the
+/// listing's filter and display columns that only change when the whole result is rewritten (<see cref="ToIndexEntity"/>),
+/// so nothing it holds can drift from the main row. Listing reads index rows for order and paging, then the main rows
+/// for content; it never reads result fields off an index row, so older full-width index rows list the same.
 /// </summary>
 internal static class TriageResultEntities
 {
@@ -28,9 +31,9 @@ internal static class TriageResultEntities
     public static string IndexBoundBefore(DateTimeOffset time) =>
         $"{IndexPrefix}{(DateTimeOffset.MaxValue.UtcTicks - time.UtcTicks + 1).ToString("D19", CultureInfo.InvariantCulture)}";
 
-    public static TableEntity ToEntity(TriageResult result, string rowKey)
+    public static TableEntity ToEntity(TriageResult result)
     {
-        TableEntity entity = new(result.Hospital, rowKey)
+        TableEntity entity = new(result.Hospital, result.Id)
         {
             ["ResultId"] = result.Id,
             ["Status"] = StatusName(result.Status),
@@ -74,6 +77,37 @@ internal static class TriageResultEntities
 
         return entity;
     }
+
+    /// <summary>
+    /// The newest-first index row. Its columns are written only in the same transaction as the main row and none can
+    /// change on its own (labels, error text, image metadata and all probabilities live only in the main row); Status
+    /// and Label are here because listing filters on them on the service side.
+    /// </summary>
+    public static TableEntity ToIndexEntity(TriageResult result)
+    {
+        TableEntity entity = new(result.Hospital, IndexRowKey(result.CreatedUtc, result.Id))
+        {
+            ["ResultId"] = result.Id,
+            ["CreatedUtc"] = result.CreatedUtc,
+            ["Status"] = StatusName(result.Status),
+        };
+        Set(entity, "Label", result.Label);
+        Set(entity, "PositiveClass", result.PositiveClass);
+        if (result.PositiveClass is { } positive && result.Probabilities?.TryGetValue(positive, out double p) == true)
+        {
+            entity["PositiveProbability"] = p;
+        }
+
+        Set(entity, "Threshold", result.Threshold);
+        Set(entity, "ModelVersion", result.ModelVersion);
+        Set(entity, "SourceName", result.SourceName);
+        Set(entity, "ErrorCode", result.ErrorCode);
+        return entity;
+    }
+
+    /// <summary>The result id an index row points at, slim or full-width (older rows).</summary>
+    public static string IndexedResultId(TableEntity indexRow) =>
+        indexRow.GetString("ResultId") ?? indexRow.RowKey[(indexRow.RowKey.LastIndexOf('_') + 1)..];
 
     public static TriageResult FromEntity(TableEntity entity)
     {

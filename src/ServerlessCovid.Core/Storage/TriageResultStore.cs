@@ -17,6 +17,9 @@ public sealed partial class TriageResultStore
 
     private const int MaxServicePagesPerCall = 10;
 
+    // Bounds the point reads behind one listing page (up to 1000 rows) so one request cannot flood the account.
+    private const int MaxParallelReads = 16;
+
     private readonly TableClient _table;
     private readonly ILogger<TriageResultStore> _logger;
     private readonly AsyncOnce _tableCreated;
@@ -159,7 +162,7 @@ public sealed partial class TriageResultStore
                     break;
                 }
 
-                items.AddRange(page.Values.Select(TriageResultEntities.FromEntity));
+                items.AddRange(await ReadIndexedAsync(hospital, page.Values, cancellationToken).ConfigureAwait(false));
                 token = page.ContinuationToken;
             }
             while (items.Count == 0 && token is not null && servicePages < MaxServicePagesPerCall);
@@ -174,6 +177,42 @@ public sealed partial class TriageResultStore
         }
 
         return new TriageResultPage(items, EncodeToken(token));
+    }
+
+    /// <summary>
+    /// The main rows an index page points at, in index order, by parallel point reads. A main row that is missing (a
+    /// half-finished write by older code, or a row deleted by hand) or that has moved to another index row (rewritten
+    /// with new content since the page was read) is skipped: it is either gone or listed at its new place.
+    /// </summary>
+    private async Task<IEnumerable<TriageResult>> ReadIndexedAsync(
+        string hospital, IReadOnlyList<TableEntity> indexRows, CancellationToken cancellationToken)
+    {
+        TableEntity?[] rows = new TableEntity?[indexRows.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, indexRows.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = MaxParallelReads, CancellationToken = cancellationToken },
+            async (i, ct) => rows[i] = await GetEntityAsync(hospital, TriageResultEntities.IndexedResultId(indexRows[i]), ct).ConfigureAwait(false))
+            .ConfigureAwait(false);
+
+        List<TriageResult> results = new(rows.Length);
+        for (int i = 0; i < rows.Length; i++)
+        {
+            string indexRowKey = indexRows[i].RowKey;
+            if (rows[i] is not { } row)
+            {
+                LogMissingResultRow(_logger, hospital, indexRowKey);
+            }
+            else if (row.GetString(TriageResultEntities.IndexRowKeyColumn) is { } current && current != indexRowKey)
+            {
+                LogMovedResultRow(_logger, hospital, indexRowKey, current);
+            }
+            else
+            {
+                results.Add(TriageResultEntities.FromEntity(row));
+            }
+        }
+
+        return results;
     }
 
     private static string BuildFilter(string hospital, TriageResultQuery query)
@@ -201,13 +240,16 @@ public sealed partial class TriageResultStore
 
     private async Task WriteAsync(TriageResult result, TableEntity? existing, CancellationToken cancellationToken)
     {
-        string indexRowKey = TriageResultEntities.IndexRowKey(result.CreatedUtc, result.Id);
+        TableEntity index = TriageResultEntities.ToIndexEntity(result);
+        string indexRowKey = index.RowKey;
+        // The index row is rewritten with every write (a label write too) although its columns rarely change: this
+        // keeps a single write path, repairs a missing index row, and slims an older full-width one in passing.
         List<TableTransactionAction> actions =
         [
             existing is null
-                ? new TableTransactionAction(TableTransactionActionType.Add, TriageResultEntities.ToEntity(result, result.Id))
-                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, TriageResultEntities.ToEntity(result, result.Id), existing.ETag),
-            new TableTransactionAction(TableTransactionActionType.UpsertReplace, TriageResultEntities.ToEntity(result, indexRowKey)),
+                ? new TableTransactionAction(TableTransactionActionType.Add, TriageResultEntities.ToEntity(result))
+                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, TriageResultEntities.ToEntity(result), existing.ETag),
+            new TableTransactionAction(TableTransactionActionType.UpsertReplace, index),
         ];
         string? oldIndexRowKey = existing?.GetString(TriageResultEntities.IndexRowKeyColumn);
         if (oldIndexRowKey is not null && oldIndexRowKey != indexRowKey)
@@ -316,4 +358,10 @@ public sealed partial class TriageResultStore
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Concurrent write to result {Hospital}/{ResultId} (attempt {Attempt}); retrying")]
     private static partial void LogConcurrentWrite(ILogger logger, string hospital, string resultId, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Index row {Hospital}/{IndexRowKey} has no result row; skipped from the listing")]
+    private static partial void LogMissingResultRow(ILogger logger, string hospital, string indexRowKey);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Index row {Hospital}/{IndexRowKey} is stale (the result is now at {CurrentIndexRowKey}); skipped")]
+    private static partial void LogMovedResultRow(ILogger logger, string hospital, string indexRowKey, string currentIndexRowKey);
 }

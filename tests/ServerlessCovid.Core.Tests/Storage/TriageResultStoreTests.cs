@@ -215,7 +215,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
         Assert.Equal(2, rows.Count);
         TriageResult stored = (await store.GetAsync("h1", result.Id))!;
         TableEntity index = Assert.Single(rows, r => r.RowKey.StartsWith("idx_", StringComparison.Ordinal));
-        Assert.Equal(stored.ContentSha256, index.GetString("ContentSha256"));
+        Assert.Equal(stored.CreatedUtc, index.GetDateTimeOffset("CreatedUtc"));
     }
 
     [Fact]
