@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.Storage;
 using ServerlessCovid.Testing.Storage;
+using static ServerlessCovid.Core.Tests.Storage.TriageResultSamples;
 
 namespace ServerlessCovid.Core.Tests.Storage;
 
@@ -20,7 +21,7 @@ public sealed class TriageResultIndexTests(AzuriteFixture azurite)
     public async Task UpdateAsync_LabelledScoredResult_IndexRowHoldsOnlySlimColumns()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out TableClient table);
+        TriageResultStore store = CreateStore(azurite, out TableClient table);
         TriageResult result = Scored("h1", "a.png", T0);
         await store.UpsertAsync(result);
 
@@ -41,7 +42,7 @@ public sealed class TriageResultIndexTests(AzuriteFixture azurite)
     public async Task UpsertAsync_RejectedResult_IndexRowHasErrorCodeButNotReason()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out TableClient table);
+        TriageResultStore store = CreateStore(azurite, out TableClient table);
 
         // Act
         await store.UpsertAsync(Rejected("h1", "bad.png", T0));
@@ -56,7 +57,7 @@ public sealed class TriageResultIndexTests(AzuriteFixture azurite)
     public async Task ListAsync_PagesAfterLabelling_ReturnFullResultsEqualToPointReads()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out _);
+        TriageResultStore store = CreateStore(azurite, out _);
         List<TriageResult> written = [];
         for (int i = 0; i < 7; i++)
         {
@@ -86,7 +87,7 @@ public sealed class TriageResultIndexTests(AzuriteFixture azurite)
     public async Task ListAsync_IndexRowWithoutResultRow_SkipsItAndKeepsPaging()
     {
         // Arrange: the middle result's main row is gone, as after a half-finished write.
-        TriageResultStore store = CreateStore(out TableClient table);
+        TriageResultStore store = CreateStore(azurite, out TableClient table);
         for (int i = 0; i < 3; i++)
         {
             await store.UpsertAsync(Scored("h1", $"{i}.png", T0.AddMinutes(i)));
@@ -107,7 +108,7 @@ public sealed class TriageResultIndexTests(AzuriteFixture azurite)
     public async Task ListAsync_OldFullWidthIndexRows_ListTheSameAsSlimOnes()
     {
         // Arrange: replace each slim index row with a full copy of its result, as older code wrote them.
-        TriageResultStore store = CreateStore(out TableClient table);
+        TriageResultStore store = CreateStore(azurite, out TableClient table);
         for (int i = 0; i < 4; i++)
         {
             await store.UpsertAsync(Scored("h1", $"{i}.png", T0.AddMinutes(i)) with { Label = i % 2 == 0 ? "covid" : "normal" });
@@ -156,49 +157,4 @@ public sealed class TriageResultIndexTests(AzuriteFixture azurite)
 
     private static string[] DataColumns(TableEntity entity) =>
         [.. entity.Keys.Except(SystemColumns).Order(StringComparer.Ordinal)];
-
-    private static TriageResult Scored(string hospital, string name, DateTimeOffset created) => new()
-    {
-        Hospital = hospital,
-        Id = ResultIds.ForBlob(hospital, name),
-        Status = TriageStatus.Scored,
-        Source = $"https://example/xrays/{hospital}/{name}",
-        SourceName = name,
-        ImageContainer = "xrays",
-        ImageBlobName = $"{hospital}/{name}",
-        ContentSha256 = "sha-" + name,
-        ImageWidth = 300,
-        ImageHeight = 200,
-        Label = "covid",
-        Probabilities = new Dictionary<string, double> { ["covid"] = 0.8, ["normal"] = 0.2 },
-        PositiveClass = "covid",
-        Threshold = 0.5,
-        ModelVersion = "v1",
-        ModelSha256 = "model-sha",
-        PreprocessingId = "rgb256-stretch-unit",
-        CreatedUtc = created,
-        UpdatedUtc = created,
-    };
-
-    private static TriageResult Rejected(string hospital, string name, DateTimeOffset created) => new()
-    {
-        Hospital = hospital,
-        Id = ResultIds.ForBlob(hospital, name),
-        Status = TriageStatus.Rejected,
-        Source = $"https://example/xrays/{hospital}/{name}",
-        SourceName = name,
-        ContentSha256 = "sha-bad-" + name,
-        ErrorCode = "corrupt",
-        ErrorReason = "not an image",
-        CreatedUtc = created,
-        UpdatedUtc = created,
-    };
-
-    private TriageResultStore CreateStore(out TableClient table)
-    {
-        StorageOptions options = azurite.NewStorageOptions();
-        TableServiceClient tables = azurite.CreateTableServiceClient();
-        table = tables.GetTableClient(options.ResultsTable);
-        return new TriageResultStore(tables, Options.Create(options), NullLogger<TriageResultStore>.Instance);
-    }
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Storage;
 using ServerlessCovid.Testing.Storage;
+using static ServerlessCovid.Core.Tests.Storage.TriageResultSamples;
 
 namespace ServerlessCovid.Core.Tests.Storage;
 
@@ -18,7 +19,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task UpsertAsync_ScoredResult_RoundTripsEveryColumn()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out _);
+        TriageResultStore store = CreateStore(azurite, out _);
         TriageResult result = Scored("st-marys", "a.png", T0, "sha-a") with
         {
             Timings = new StageTimings(1.5, 2.5, 3.5),
@@ -53,7 +54,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task UpsertAsync_TableDeletedWhileRunning_RecreatesItAndEveryLaterWriteSucceeds()
     {
         // Arrange: the store has created its table and written once; then storage comes back empty.
-        TriageResultStore store = CreateStore(out TableClient table);
+        TriageResultStore store = CreateStore(azurite, out TableClient table);
         await store.UpsertAsync(Scored("h1", "a.png", T0, "sha-a"));
         await table.DeleteAsync();
 
@@ -74,7 +75,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task UpsertAsync_SameResultTwice_KeepsOneRowAndOneIndexRow()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out TableClient table);
+        TriageResultStore store = CreateStore(azurite, out TableClient table);
         TriageResult result = Scored("h1", "a.png", T0, "sha-a");
 
         // Act
@@ -92,7 +93,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task UpsertAsync_ReplayAfterLabelling_KeepsConfirmedLabel()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out _);
+        TriageResultStore store = CreateStore(azurite, out _);
         TriageResult result = Scored("h1", "a.png", T0, "sha-a");
         await store.UpsertAsync(result);
         await store.UpdateAsync("h1", result.Id, r => r with { ConfirmedLabel = "normal", LabelledBy = "dr-x" });
@@ -110,7 +111,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task UpsertAsync_NewContentUnderSameName_ReplacesLabelAndMovesToTop()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out TableClient table);
+        TriageResultStore store = CreateStore(azurite, out TableClient table);
         TriageResult first = Scored("h1", "a.png", T0, "sha-a");
         await store.UpsertAsync(first);
         await store.UpdateAsync("h1", first.Id, r => r with { ConfirmedLabel = "normal" });
@@ -132,7 +133,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task ListAsync_ManyResults_PagesNewestFirstWithContinuationTokens()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out _);
+        TriageResultStore store = CreateStore(azurite, out _);
         for (int i = 0; i < 7; i++)
         {
             await store.UpsertAsync(Scored("h1", $"{i}.png", T0.AddMinutes(i), $"sha-{i}"));
@@ -160,7 +161,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task ListAsync_FromToLabelStatusFilters_ReturnOnlyMatches()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out _);
+        TriageResultStore store = CreateStore(azurite, out _);
         for (int i = 0; i < 6; i++)
         {
             await store.UpsertAsync(Scored("h1", $"{i}.png", T0.AddHours(i), $"sha-{i}") with { Label = i % 2 == 0 ? "covid" : "normal" });
@@ -184,7 +185,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task ListAsync_SelectiveFilterOverManyPages_NeverReturnsEmptyPageWithToken()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out _);
+        TriageResultStore store = CreateStore(azurite, out _);
         for (int i = 0; i < 5; i++)
         {
             await store.UpsertAsync(Scored("h1", $"{i}.png", T0.AddMinutes(i), $"sha-{i}"));
@@ -203,7 +204,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task UpsertAsync_ConcurrentWritersOfOneResult_LeaveOneRowAndOneIndexRow()
     {
         // Arrange: eight deliveries of the same blob racing, each with its own creation time.
-        TriageResultStore store = CreateStore(out TableClient table);
+        TriageResultStore store = CreateStore(azurite, out TableClient table);
         TriageResult result = Scored("h1", "a.png", T0, "sha-a");
 
         // Act
@@ -222,7 +223,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task GetAsync_OtherHospitalsId_ReturnsNull()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out _);
+        TriageResultStore store = CreateStore(azurite, out _);
         TriageResult result = Scored("h1", "a.png", T0, "sha-a");
         await store.UpsertAsync(result);
 
@@ -239,7 +240,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task ListAsync_QuoteInLabelFilter_IsEscapedNotInjected()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out _);
+        TriageResultStore store = CreateStore(azurite, out _);
         await store.UpsertAsync(Scored("h1", "a.png", T0, "sha-a"));
 
         // Act
@@ -253,7 +254,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task ListAsync_GarbageContinuationToken_ThrowsInvalidContinuationToken()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out _);
+        TriageResultStore store = CreateStore(azurite, out _);
         await store.UpsertAsync(Scored("h1", "a.png", T0, "sha-a"));
 
         // Act + Assert
@@ -265,7 +266,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task UpdateAsync_UpdateChangesNothing_RowNotWritten()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out TableClient table);
+        TriageResultStore store = CreateStore(azurite, out TableClient table);
         TriageResult result = Scored("h1", "a.png", T0, "sha-a");
         await store.UpsertAsync(result);
         ETag before = (await table.GetEntityAsync<TableEntity>("h1", result.Id)).Value.ETag;
@@ -282,7 +283,7 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     public async Task UpdateAsync_MissingResult_ReturnsNull()
     {
         // Arrange
-        TriageResultStore store = CreateStore(out _);
+        TriageResultStore store = CreateStore(azurite, out _);
 
         // Act
         TriageResult? updated = await store.UpdateAsync("h1", ResultIds.ForBlob("h1", "nope.png"), r => r with { ConfirmedLabel = "covid" });
@@ -302,46 +303,5 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
         Assert.NotEqual(a, ResultIds.ForBlob("h2", "x.png"));
         Assert.NotEqual(a, ResultIds.ForHttp("h1", "x.png"));
         Assert.True(ResultIds.IsValid(a));
-    }
-
-    private static TriageResult Scored(string hospital, string name, DateTimeOffset created, string sha) => new()
-    {
-        Hospital = hospital,
-        Id = ResultIds.ForBlob(hospital, name),
-        Status = TriageStatus.Scored,
-        Source = $"https://example/xrays/{hospital}/{name}",
-        SourceName = name,
-        ContentSha256 = sha,
-        Label = "covid",
-        Probabilities = new Dictionary<string, double> { ["covid"] = 0.8, ["normal"] = 0.2 },
-        PositiveClass = "covid",
-        Threshold = 0.5,
-        ModelVersion = "v1",
-        ModelSha256 = "model-sha",
-        PreprocessingId = "rgb256-stretch-unit",
-        CreatedUtc = created,
-        UpdatedUtc = created,
-    };
-
-    private static TriageResult Rejected(string hospital, string name, DateTimeOffset created) => new()
-    {
-        Hospital = hospital,
-        Id = ResultIds.ForBlob(hospital, name),
-        Status = TriageStatus.Rejected,
-        Source = $"https://example/xrays/{hospital}/{name}",
-        SourceName = name,
-        ContentSha256 = "sha-bad-" + name,
-        ErrorCode = "corrupt",
-        ErrorReason = "not an image",
-        CreatedUtc = created,
-        UpdatedUtc = created,
-    };
-
-    private TriageResultStore CreateStore(out TableClient table)
-    {
-        StorageOptions options = azurite.NewStorageOptions();
-        TableServiceClient tables = azurite.CreateTableServiceClient();
-        table = tables.GetTableClient(options.ResultsTable);
-        return new TriageResultStore(tables, Options.Create(options), NullLogger<TriageResultStore>.Instance);
     }
 }
