@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -78,7 +79,23 @@ public sealed class DemoEndToEndTests(AzuriteFixture azurite)
             // Verify: the report and the summary on disk.
             string reportPath = root.GetProperty("reportPath").GetString()!;
             Assert.True(File.Exists(reportPath), reportPath);
-            Assert.Contains(Disclaimers.ResearchOnly, await File.ReadAllTextAsync(reportPath), StringComparison.Ordinal);
+            string report = await File.ReadAllTextAsync(reportPath);
+            Assert.Contains(Disclaimers.ResearchOnly, report, StringComparison.Ordinal);
+            Assert.Equal(1, CountOf(report, Disclaimers.ResearchOnly));
+
+            // Verify: the local report carries the held-out section right after the verdict; the blob does not.
+            int verdict = report.IndexOf("id=\"verdict\"", StringComparison.Ordinal);
+            int heldOutStart = report.IndexOf($"<section id=\"{HeldOutReportSection.Id}\">", StringComparison.Ordinal);
+            Assert.InRange(verdict, 0, heldOutStart);
+            Assert.True(heldOutStart < report.IndexOf("<table", verdict, StringComparison.Ordinal), "the section is not before the model table");
+            string heldOutHtml = report[heldOutStart..report.IndexOf("</section>", heldOutStart, StringComparison.Ordinal)];
+            Assert.Contains(WebUtility.HtmlEncode(HeldOutReportSection.TitleFor(10)), heldOutHtml, StringComparison.Ordinal);
+            Assert.Contains($"Model {version},", heldOutHtml, StringComparison.Ordinal);
+            Assert.Contains("10 scored, 0 not scored.", heldOutHtml, StringComparison.Ordinal);
+            Assert.Equal(10, CountOf(heldOutHtml, "<tr><td>"));
+            Assert.All(rows, row => Assert.Contains($"<td>{row.SourceName}</td>", heldOutHtml, StringComparison.Ordinal));
+            string blobReport = (await registry.DownloadArtifactAsync(version, "report.html"))!.ToString();
+            Assert.DoesNotContain(HeldOutReportSection.Id + "\"", blobReport, StringComparison.Ordinal);
             Assert.True(File.Exists(Path.Combine(Path.GetDirectoryName(reportPath)!, ModelManifest.FileName)));
         }
         finally
@@ -87,4 +104,7 @@ public sealed class DemoEndToEndTests(AzuriteFixture azurite)
             output.Delete(recursive: true);
         }
     }
+
+    private static int CountOf(string text, string value) =>
+        (text.Length - text.Replace(value, string.Empty, StringComparison.Ordinal).Length) / value.Length;
 }

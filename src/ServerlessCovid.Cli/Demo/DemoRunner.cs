@@ -127,6 +127,11 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
                 $"Model {current.Version} was published without report.html (files: {string.Join(", ", reportFiles)}).");
         }
 
+        HeldOutEvaluation evaluation = HeldOutEvaluation.From(uploaded, results);
+        string report = await File.ReadAllTextAsync(reportPath, cancellationToken).ConfigureAwait(false);
+        string section = HeldOutReportSection.Render(current.Version, uploaded, results, evaluation);
+        await File.WriteAllTextAsync(reportPath, HeldOutReportSection.InsertInto(report, section), cancellationToken).ConfigureAwait(false);
+
         return new DemoSummary
         {
             Storage = settings.StorageConnection is null ? "embedded Azurite (in memory, stopped afterwards)" : "the given storage account",
@@ -145,7 +150,7 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
             ReportFiles = reportFiles,
             Hospital = settings.Hospital,
             Results = results,
-            HeldOut = HeldOutEvaluation.From(uploaded, results),
+            HeldOut = evaluation,
             OutputDirectory = Path.GetFullPath(settings.OutputDirectory),
         };
     }
