@@ -20,7 +20,7 @@ namespace ServerlessCovid.Cli.Commands;
 /// </summary>
 public static class PredictCommand
 {
-    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"];
+    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".dcm"];
 
     /// <summary>The rows of <c>predict --format csv|json</c>: the table's columns, with the error's code and reason apart.</summary>
     internal static readonly IReadOnlyList<ListColumn<PredictionRow>> Columns =

@@ -28,6 +28,9 @@ internal sealed class DecodeBudget
 
     public TimeSpan MaxDuration { get; }
 
+    /// <summary>The caller's token, for decoders that take one instead of checking the budget.</summary>
+    public CancellationToken CancellationToken => _cancellationToken;
+
     /// <summary>Ceiling on the decoder's live buffers; raised once the header has been read (<see cref="DecodeMemory"/>).</summary>
     public long LimitBytes { get; set; }
 

@@ -21,7 +21,7 @@ namespace ServerlessCovid.Core.Imaging;
 /// </summary>
 internal sealed class HardenedImageDecoder
 {
-    private const string Accepted = "PNG, JPEG, BMP, GIF, TIFF or WebP";
+    private const string Accepted = "PNG, JPEG, BMP, GIF, TIFF, WebP or DICOM";
 
     private readonly ImageInputOptions _options;
     private readonly TimeProvider _time;
@@ -165,7 +165,8 @@ internal sealed class HardenedImageDecoder
         return configuration;
     }
 
-    private void CheckDimensions(int width, int height)
+    /// <summary>Refuses sides below <c>Imaging:MinSide</c> and sizes over <c>Imaging:MaxSide</c> or <c>Imaging:MaxPixels</c>.</summary>
+    public void CheckDimensions(int width, int height)
     {
         long pixels = (long)width * height;
         if (width < _options.MinSide || height < _options.MinSide)
@@ -211,12 +212,6 @@ internal sealed class HardenedImageDecoder
 
     private static string DescribeUnknown(ReadOnlySpan<byte> bytes)
     {
-        bool dicom = bytes.Length >= 132 && bytes.Slice(128, 4).SequenceEqual("DICM"u8);
-        if (dicom)
-        {
-            return $"This is a DICOM file; export the image as PNG or JPEG first (accepted: {Accepted}).";
-        }
-
         bool text = true;
         foreach (byte b in bytes[..Math.Min(bytes.Length, 512)])
         {

@@ -14,6 +14,12 @@ public static class ImageErrorCodes
     public const string DimensionsOutOfRange = "dimensions_out_of_range";
 
     /// <summary>
+    /// A DICOM file whose transfer syntax the reader does not implement (JPEG 2000, JPEG-LS, big endian, unknown);
+    /// the reason names the UID.
+    /// </summary>
+    public const string UnsupportedTransferSyntax = "unsupported_transfer_syntax";
+
+    /// <summary>
     /// Decoding would cost more than one image may: over <c>Imaging:MaxDecodeSeconds</c>, over the memory the declared
     /// size allows, or more JPEG scans than <c>Imaging:MaxJpegScans</c>. The decode was stopped and its memory freed.
     /// </summary>

@@ -14,4 +14,7 @@ public sealed record PreprocessedImage(ImageInfo Image, bool Grayscale, double D
 
     /// <summary>The memory budget the decode ran under (<see cref="DecodeMemory"/>); 0 on the PNG fast path.</summary>
     public long DecodeLimitBytes { get; init; }
+
+    /// <summary>For DICOM uploads, what the file says about its acquisition (no patient attributes); null otherwise.</summary>
+    public Dicom.DicomInfo? Dicom { get; init; }
 }

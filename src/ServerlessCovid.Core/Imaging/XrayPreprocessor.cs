@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using ServerlessCovid.Core.Imaging.Dicom;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
 using SixLabors.ImageSharp;
@@ -33,6 +34,7 @@ public sealed class XrayPreprocessor
 
     private readonly ImageInputOptions _options;
     private readonly HardenedImageDecoder _decoder;
+    private readonly DicomReader _dicom;
     private readonly bool _pngFastPath;
 
     public XrayPreprocessor(IOptions<ImageInputOptions> options)
@@ -51,6 +53,7 @@ public sealed class XrayPreprocessor
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _decoder = new HardenedImageDecoder(options, time);
+        _dicom = new DicomReader(options, _decoder);
         _pngFastPath = pngFastPath;
     }
 
@@ -143,6 +146,11 @@ public sealed class XrayPreprocessor
         string sha256 = ModelPackage.Sha256Hex(buffer.AsSpan(0, length));
         int fileLength = length;
         DecodeBudget budget = _decoder.CreateBudget(length, cancellationToken);
+        if (DicomReader.IsPart10(buffer.AsSpan(0, length)) || DicomReader.MayBeRawDataset(buffer.AsSpan(0, length)))
+        {
+            return ProcessDicom(buffer, length, destination, started, sha256, budget);
+        }
+
         (IImageFormat format, IImageInfo info) = _decoder.Identify(buffer, ref length, budget);
         bool grayscale = IsGrayscale(format, info);
         if (grayscale && _pngFastPath && format is PngFormat
@@ -177,6 +185,30 @@ public sealed class XrayPreprocessor
         return grayscale
             ? DecodeAndResize<L8>(buffer, length, format, 1, destination, started, sha256, fileLength, budget)
             : DecodeAndResize<Rgb24>(buffer, length, format, 3, destination, started, sha256, fileLength, budget);
+    }
+
+    /// <summary>DICOM: the C.11 display pipeline to 8 bits (<see cref="DicomReader"/>), then the same resize as every image.</summary>
+    private PreprocessedImage ProcessDicom(byte[] buffer, int length, Span<float> destination, long started, string sha256, DecodeBudget budget)
+    {
+        using DicomImage image = _dicom.Read(buffer, length, budget);
+        long decoded = Stopwatch.GetTimestamp();
+        StretchResampler.Resize(image.Pixels, image.Width, image.Height, image.Channels, destination, Preprocessing.Size);
+        if (image.Channels == 1)
+        {
+            ReplicateGrey(destination);
+        }
+
+        long done = Stopwatch.GetTimestamp();
+        return new PreprocessedImage(
+            new ImageInfo("dicom", image.Width, image.Height, length, sha256),
+            image.Channels == 1,
+            Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(decoded, done).TotalMilliseconds)
+        {
+            PeakDecodeBytes = budget.PeakBytes,
+            DecodeLimitBytes = budget.LimitBytes,
+            Dicom = image.Info,
+        };
     }
 
     private PreprocessedImage DecodeAndResize<TPixel>(

@@ -16,6 +16,7 @@ public static class ContentTypes
         ".GIF" => "image/gif",
         ".TIF" or ".TIFF" => "image/tiff",
         ".WEBP" => "image/webp",
+        ".DCM" => "application/dicom",
         ".SVG" => "image/svg+xml",
         _ => "application/octet-stream",
     };

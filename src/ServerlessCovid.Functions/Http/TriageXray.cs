@@ -63,7 +63,7 @@ public sealed class TriageXray(TriageService triage, IOptions<ImageInputOptions>
     {
         ImageErrorCodes.Empty => StatusCodes.Status400BadRequest,
         ImageErrorCodes.TooLarge => StatusCodes.Status413PayloadTooLarge,
-        ImageErrorCodes.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
+        ImageErrorCodes.UnsupportedFormat or ImageErrorCodes.UnsupportedTransferSyntax => StatusCodes.Status415UnsupportedMediaType,
         _ => StatusCodes.Status422UnprocessableEntity,
     };
 }

@@ -13,7 +13,7 @@ public static class ImageFolderDataset
 
     private static readonly HashSet<string> ImageExtensions = new(StringComparer.OrdinalIgnoreCase)
     {
-        ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp",
+        ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".dcm",
     };
 
     private static readonly string[] FileColumns = ["file", "path", "filename", "filepath", "image", "blob"];

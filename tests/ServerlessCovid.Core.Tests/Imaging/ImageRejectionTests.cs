@@ -68,9 +68,9 @@ public sealed class ImageRejectionTests
     }
 
     [Fact]
-    public void LoadTensor_DicomFile_UnsupportedFormatSaysExportFirst()
+    public void LoadTensor_DicomPreambleWithoutMeta_CorruptNamesTransferSyntax()
     {
-        // Arrange: the DICOM preamble (128 bytes) and "DICM" magic.
+        // Arrange: the DICOM preamble (128 bytes) and "DICM" magic, then nothing but zeros.
         byte[] dicom = new byte[300];
         "DICM"u8.CopyTo(dicom.AsSpan(128));
 
@@ -78,8 +78,8 @@ public sealed class ImageRejectionTests
         ImageRejectedException error = Reject(dicom);
 
         // Assert
-        Assert.Equal(ImageErrorCodes.UnsupportedFormat, error.Code);
-        Assert.Contains("DICOM", error.Reason, StringComparison.Ordinal);
+        Assert.Equal(ImageErrorCodes.Corrupt, error.Code);
+        Assert.Contains("Transfer Syntax UID", error.Reason, StringComparison.Ordinal);
     }
 
     [Theory]
