@@ -12,7 +12,8 @@ namespace ServerlessCovid.Cli.Tests;
 
 /// <summary>
 /// <c>covid evaluate</c> on a folder whose manifest names masks, with the tiny graph whose COVID map is the red
-/// channel's block mean: a bright-red 64×64 patch in the top-left corner is where every map peaks.
+/// channel's block mean: a bright-red 64×64 patch in the top-right corner is where every map peaks (a corner off the
+/// diagonal, so a map read transposed would point at the bottom-left instead).
 /// </summary>
 public sealed class EvaluateLocalisationTests : IDisposable
 {
@@ -26,7 +27,7 @@ public sealed class EvaluateLocalisationTests : IDisposable
     [Fact]
     public async Task RunAsync_FolderWithMasks_PrintsAndWritesPointingGame()
     {
-        // Arrange: three COVID images whose lesion mask is the patch (hits), one whose mask is the far corner (miss).
+        // Arrange: three COVID images whose lesion mask is the patch (hits), one whose mask is the mirrored corner (miss).
         string data = Path.Combine(_root, "data");
         List<DatasetManifestEntry> entries = [];
         for (int i = 0; i < 4; i++)
@@ -35,7 +36,7 @@ public sealed class EvaluateLocalisationTests : IDisposable
             WriteXray(data, file, new Rgb24(150, 90, 60));
             string lesion = $".masks/lesion/c{i}.png";
             string lung = $".masks/lung/c{i}.png";
-            WriteMask(data, lesion, i < 3 ? (x, y) => x < Patch && y < Patch : (x, y) => x >= Size - Patch && y >= Size - Patch);
+            WriteMask(data, lesion, i < 3 ? (x, y) => x >= Size - Patch && y < Patch : (x, y) => x < Patch && y >= Size - Patch);
             WriteMask(data, lung, (_, _) => true);
             entries.Add(new DatasetManifestEntry(file, ClassNames.Covid, "test", $"c{i}", string.Empty, string.Empty, lesion, lung));
             string normal = $"normal/n{i}.png";
@@ -107,7 +108,7 @@ public sealed class EvaluateLocalisationTests : IDisposable
         using Image<Rgb24> image = new(Size, Size, colour);
         for (int y = 0; y < Patch; y++)
         {
-            for (int x = 0; x < Patch; x++)
+            for (int x = Size - Patch; x < Size; x++)
             {
                 image[x, y] = new Rgb24(255, 0, 0);
             }
