@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Logging.Abstractions;
 using ServerlessCovid.Core.Datasets.Synthetic;
+using ServerlessCovid.Core.Evaluation.Localisation;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Training.Models;
 using ServerlessCovid.Training.Platform;
@@ -121,6 +122,17 @@ public static class BenchLearnCommand
             using TrainingOutcome outcome = await trainer.TrainAsync(
                 request, runDirectory, progress: new EpochRowPrinter(writer), cancellationToken: cancellationToken).ConfigureAwait(false);
             PrintSummary(writer, outcome);
+            try
+            {
+                writer.WriteLine(BenchLocalisation.Measure(outcome, dataDirectory, cancellationToken)?.Describe()
+                    ?? "Localisation: the data folder's manifest.csv names no lesion masks (covid synth writes them).");
+            }
+            catch (MaskInputException ex)
+            {
+                await parse.InvocationConfiguration.Error.WriteLineAsync("Localisation failed: " + ex.Code + ": " + ex.Message).ConfigureAwait(false);
+                return CovidCli.Failure;
+            }
+
             return CovidCli.Success;
         });
         return command;
@@ -147,7 +159,9 @@ public static class BenchLearnCommand
     private static string EnsureSynthetic(string work, int count, int seed, int size, TextWriter writer, CancellationToken cancellationToken)
     {
         string directory = Path.Combine(work, string.Create(CultureInfo.InvariantCulture, $"synthetic-{count}-seed{seed}-{size}px"));
-        if (!File.Exists(Path.Combine(directory, ImageFolderDataset.ManifestFileName)))
+        // A set cached before the generator wrote masks is regenerated, so the localisation check has its ground truth.
+        if (!File.Exists(Path.Combine(directory, ImageFolderDataset.ManifestFileName))
+            || !Directory.Exists(Path.Combine(directory, SyntheticXrayGenerator.MaskFolder)))
         {
             SyntheticDatasetResult result = SyntheticXrayGenerator.WriteDataset(directory, count, seed, size, cancellationToken);
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Generated {result.Entries.Count} synthetic images in {result.Elapsed.TotalSeconds:F1} s."));

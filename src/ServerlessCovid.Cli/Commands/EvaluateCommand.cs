@@ -8,6 +8,7 @@ using ServerlessCovid.Cli.Infrastructure;
 using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.Evaluation;
 using ServerlessCovid.Core.Evaluation.Audit;
+using ServerlessCovid.Core.Evaluation.Localisation;
 using ServerlessCovid.Core.Evaluation.Metrics;
 using ServerlessCovid.Core.Evaluation.Report;
 using ServerlessCovid.Core.Imaging;
@@ -70,6 +71,11 @@ public static class EvaluateCommand
                 Print(context.Out, summary, context.Get(json));
                 return CovidCli.Success;
             }
+            catch (MaskInputException ex)
+            {
+                await context.Error.WriteLineAsync("evaluate failed: " + ex.Code + ": " + ex.Message).ConfigureAwait(false);
+                return CovidCli.Failure;
+            }
             catch (Exception ex) when (ex is InvalidModelPackageException or EvaluationInputException or ModelUnavailableException
                 or ImageRejectedException or DatasetFormatException or IOException or UnauthorizedAccessException)
             {
@@ -104,6 +110,8 @@ public static class EvaluateCommand
             AuditItems = auditItems,
             RejectedImages = scored.Rejected,
             ImagePaths = scored.ScoredPaths,
+            ActivationMaps = scored.ActivationMaps,
+            Masks = GroundTruthMasks.LoadFromManifest(dataDirectory, scored.ScoredPaths, scored.ImageSizes),
         };
         EvaluationMetrics metrics = await EvaluationReportWriter.Create(new EvaluationOptions { BootstrapReplicates = replicates })
             .WriteAsync(input, outputDirectory, cancellationToken).ConfigureAwait(false);
@@ -148,6 +156,9 @@ public static class EvaluateCommand
                 sensitivityAtThreshold = m.OperatingPoint.Sensitivity.Value,
                 specificityAtThreshold = m.OperatingPoint.Specificity.Value,
                 auditWarnings = m.DatasetAudit?.Warnings.Select(w => w.Code).ToArray() ?? [],
+                pointingGame = m.Localisation?.PointingGame,
+                pointingGameChanceLevel = m.Localisation?.ChanceLevel,
+                energyInsideLesions = m.Localisation?.EnergyInsideLesions,
                 reportHtml = Path.Combine(summary.OutputDirectory, EvaluationReportWriter.HtmlFileName),
                 metricsJson = Path.Combine(summary.OutputDirectory, EvaluationReportWriter.MetricsFileName),
                 seconds = Math.Round(summary.Seconds, 3),
@@ -161,6 +172,11 @@ public static class EvaluateCommand
         stdout.WriteLine(Invariant($"Model {m.Model.Version}: {m.Samples} images scored, {m.RejectedImages.Count} rejected."));
         stdout.WriteLine(Invariant($"Accuracy {m.Accuracy.Value:0.000} {Ci(m.Accuracy.Interval)}; AUC ({m.Model.PositiveClass}) {(auc is double a ? a.ToString("0.000", CultureInfo.InvariantCulture) : "undefined")}"));
         stdout.WriteLine(Invariant($"At threshold {m.OperatingPoint.Threshold:0.###}: sensitivity {m.OperatingPoint.Sensitivity.Value:0.000} {Ci(m.OperatingPoint.Sensitivity.Interval)}, specificity {m.OperatingPoint.Specificity.Value:0.000} {Ci(m.OperatingPoint.Specificity.Interval)}"));
+        if (m.Localisation is { } localisation)
+        {
+            stdout.WriteLine(localisation.Describe());
+        }
+
         foreach (var warning in m.DatasetAudit?.Warnings ?? [])
         {
             stdout.WriteLine("Audit warning: " + warning.Code);

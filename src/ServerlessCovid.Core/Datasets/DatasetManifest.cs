@@ -6,20 +6,24 @@ namespace ServerlessCovid.Core.Datasets;
 /// <summary>
 /// One image of a training dataset folder. <see cref="File"/> is relative to the dataset root and uses forward
 /// slashes (<c>covid/cohen-0001.png</c>); <see cref="PatientId"/> is the group used for patient-level splits.
+/// <see cref="LesionMask"/> and <see cref="LungMask"/> name ground-truth masks (same size as the image, non-zero
+/// inside) relative to the root, as <c>covid synth</c> writes them; empty where there are none.
 /// </summary>
 public sealed record DatasetManifestEntry(
-    string File, string Label, string Source, string PatientId, string OriginalPath, string Parameters);
+    string File, string Label, string Source, string PatientId, string OriginalPath, string Parameters,
+    string LesionMask = "", string LungMask = "");
 
 /// <summary>
 /// <c>manifest.csv</c> beside the <c>normal/</c> and <c>covid/</c> folders that <c>covid train</c> reads; written by
 /// <c>covid synth</c>, <c>covid dataset build</c> and labelled-store snapshot downloads.
-/// Columns: <c>file,label,source,patient_id,original_path,parameters</c>.
+/// Columns: <c>file,label,source,patient_id,original_path,parameters,lesion_mask,lung_mask</c>; manifests written
+/// before the mask columns existed still load (only <c>file</c> and <c>label</c> are required).
 /// </summary>
 public static class DatasetManifest
 {
     public const string FileName = "manifest.csv";
 
-    public static IReadOnlyList<string> Columns { get; } = ["file", "label", "source", "patient_id", "original_path", "parameters"];
+    public static IReadOnlyList<string> Columns { get; } = ["file", "label", "source", "patient_id", "original_path", "parameters", "lesion_mask", "lung_mask"];
 
     public static void Write(string datasetDirectory, IEnumerable<DatasetManifestEntry> entries)
     {
@@ -28,7 +32,7 @@ public static class DatasetManifest
         text.Append(string.Join(',', Columns)).Append('\n');
         foreach (DatasetManifestEntry e in entries)
         {
-            text.Append(CsvTable.FormatLine([e.File, e.Label, e.Source, e.PatientId, e.OriginalPath, e.Parameters])).Append('\n');
+            text.Append(CsvTable.FormatLine([e.File, e.Label, e.Source, e.PatientId, e.OriginalPath, e.Parameters, e.LesionMask, e.LungMask])).Append('\n');
         }
 
         System.IO.File.WriteAllText(Path.Combine(datasetDirectory, FileName), text.ToString(), new UTF8Encoding(false));
@@ -78,7 +82,8 @@ public static class DatasetManifest
 
             entries.Add(new DatasetManifestEntry(
                 Get(record, index, "file"), label, Get(record, index, "source"), Get(record, index, "patient_id"),
-                Get(record, index, "original_path"), Get(record, index, "parameters")));
+                Get(record, index, "original_path"), Get(record, index, "parameters"),
+                Get(record, index, "lesion_mask"), Get(record, index, "lung_mask")));
         }
 
         return entries;

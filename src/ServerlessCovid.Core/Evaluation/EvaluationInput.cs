@@ -1,4 +1,6 @@
 using ServerlessCovid.Core.Evaluation.Audit;
+using ServerlessCovid.Core.Evaluation.Localisation;
+using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
 
 namespace ServerlessCovid.Core.Evaluation;
@@ -21,4 +23,13 @@ public sealed record EvaluationInput(EvaluatedModel Model, string DatasetName, S
     /// misclassified thumbnails; empty (no gallery) when the caller scored images it does not hold as files.
     /// </summary>
     public IReadOnlyList<string> ImagePaths { get; init; } = [];
+
+    /// <summary>The positive class's activation map of each sample, in <see cref="Scores"/>' order (null entries for none).</summary>
+    public IReadOnlyList<ActivationMap?> ActivationMaps { get; init; } = [];
+
+    /// <summary>
+    /// Ground-truth masks of each sample, in <see cref="Scores"/>' order (null entries for none); empty when the set has
+    /// no masks, which leaves the localisation section out.
+    /// </summary>
+    public IReadOnlyList<GroundTruthMasks?> Masks { get; init; } = [];
 }

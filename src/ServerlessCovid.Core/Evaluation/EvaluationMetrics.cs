@@ -1,4 +1,5 @@
 using ServerlessCovid.Core.Evaluation.Audit;
+using ServerlessCovid.Core.Evaluation.Localisation;
 using ServerlessCovid.Core.Evaluation.Metrics;
 using ServerlessCovid.Core.Models;
 
@@ -58,6 +59,9 @@ public sealed record EvaluationMetrics
     public DatasetAudit? DatasetAudit { get; init; }
 
     public IReadOnlyList<RejectedImage> RejectedImages { get; init; } = [];
+
+    /// <summary>Pointing game and energy against ground-truth lesions; null when the set has no masks.</summary>
+    public LocalisationMetrics? Localisation { get; init; }
 
     /// <summary>Headline numbers for <see cref="ModelManifest.Evaluation"/>.</summary>
     /// <exception cref="EvaluationInputException">The positive class's AUC is undefined (a single-class set).</exception>
@@ -119,6 +123,31 @@ public static class EvaluationCalculator
             DatasetAudit = input.AuditItems is { Count: > 0 } items
                 ? DatasetAuditor.Audit(items, new NearDuplicateBounds(options.NearDuplicateHashDistance, options.NearDuplicateMinSsim))
                 : null,
+            Localisation = ComputeLocalisation(input, set, positive),
         };
+    }
+
+    /// <summary>True positives by the served rule (p ≥ operating threshold), as the report's operating point counts them.</summary>
+    private static LocalisationMetrics? ComputeLocalisation(EvaluationInput input, ScoredSet set, int positive)
+    {
+        if (input.Masks.Count == 0)
+        {
+            return null;
+        }
+
+        if (input.Masks.Count != set.Count || (input.ActivationMaps.Count != 0 && input.ActivationMaps.Count != set.Count))
+        {
+            throw new EvaluationInputException(
+                $"{set.Count} scored images but {input.Masks.Count} mask entries and {input.ActivationMaps.Count} maps: give one per image or none.");
+        }
+
+        LocalisationSample[] samples = new LocalisationSample[set.Count];
+        for (int i = 0; i < set.Count; i++)
+        {
+            bool truePositive = set.Labels[i] == positive && set.Probability(i, positive) >= input.Model.OperatingThreshold;
+            samples[i] = new LocalisationSample(truePositive, input.ActivationMaps.Count == 0 ? null : input.ActivationMaps[i], input.Masks[i]);
+        }
+
+        return LocalisationCalculator.Compute(samples);
     }
 }

@@ -13,6 +13,12 @@ public sealed record LabelledFolderScores(ScoredSet Scores, IReadOnlyList<AuditI
 {
     /// <summary>The file of each scored image, in <see cref="Scores"/>' order (refused images are not in it).</summary>
     public IReadOnlyList<string> ScoredPaths { get; init; } = [];
+
+    /// <summary>The positive class's activation map of each scored image (null for a model without one).</summary>
+    public IReadOnlyList<ActivationMap?> ActivationMaps { get; init; } = [];
+
+    /// <summary>The decoded size of each scored image, to check ground-truth masks against.</summary>
+    public IReadOnlyList<(int Width, int Height)> ImageSizes { get; init; } = [];
 }
 
 /// <summary>
@@ -55,6 +61,8 @@ public static class LabelledFolderScorer
         List<AuditItem> items = [];
         List<RejectedImage> rejected = [];
         List<string> scoredPaths = [];
+        List<ActivationMap?> maps = [];
+        List<(int Width, int Height)> sizes = [];
         foreach ((string Path, string Label)[] chunk in files.Chunk(batchSize))
         {
             List<byte[]> bytes = [];
@@ -78,6 +86,8 @@ public static class LabelledFolderScorer
 
                 labels.Add(chunk[i].Label);
                 scoredPaths.Add(chunk[i].Path);
+                maps.Add(prediction.ActivationMap);
+                sizes.Add((prediction.Image.Width, prediction.Image.Height));
                 probabilities.Add([.. model.ClassNames.Select(c => prediction.Probabilities[c])]);
                 ImageFingerprint fingerprint = ImageFingerprint.Compute(bytes[i]);
                 items.Add(new AuditItem(name, chunk[i].Label, split, null, null, fingerprint));
@@ -94,6 +104,8 @@ public static class LabelledFolderScorer
         return new LabelledFolderScores(ScoredSet.FromLabelNames(model.ClassNames, labels, probabilities), items, rejected)
         {
             ScoredPaths = scoredPaths,
+            ActivationMaps = maps,
+            ImageSizes = sizes,
         };
     }
 

@@ -6,16 +6,30 @@ using SixLabors.ImageSharp.PixelFormats;
 
 namespace ServerlessCovid.Core.Datasets.Synthetic;
 
-/// <summary>One rendered synthetic radiograph: 8-bit grayscale pixels, row-major.</summary>
+/// <summary>
+/// One rendered synthetic radiograph: 8-bit grayscale pixels, row-major, with the ground truth of where its lungs
+/// and (for COVID images) its opacities are, as 0/255 masks of the same size taken from the renderer's own geometry.
+/// </summary>
 public sealed record SyntheticXray(SyntheticXrayParameters Parameters, string PatientId, byte[] Pixels)
 {
     public int Width => Parameters.Width;
 
     public int Height => Parameters.Height;
 
-    public byte[] EncodePng()
+    /// <summary>The lung fields (255 inside); empty when the image was built without geometry.</summary>
+    public byte[] LungMask { get; init; } = [];
+
+    /// <summary>The opacities (255 inside, always within <see cref="LungMask"/>); null for a normal image.</summary>
+    public byte[]? LesionMask { get; init; }
+
+    public byte[] EncodePng() => EncodeGray(Pixels);
+
+    /// <summary>A mask as an 8-bit grayscale PNG of the image's size.</summary>
+    public byte[] EncodeMaskPng(byte[] mask) => EncodeGray(mask);
+
+    private byte[] EncodeGray(byte[] pixels)
     {
-        using Image<L8> image = Image.LoadPixelData<L8>(Pixels, Width, Height);
+        using Image<L8> image = Image.LoadPixelData<L8>(pixels, Width, Height);
         using MemoryStream stream = new();
         image.SaveAsPng(stream, PngEncoderFor8BitGray);
         return stream.ToArray();
@@ -64,20 +78,33 @@ public static class SyntheticXrayGenerator
         DeterministicRandom rng = DeterministicRandom.ForImage(seed, index);
         SyntheticXrayParameters parameters = SyntheticXrayParameters.Sample(ref rng, label, size);
         DeterministicRandom renderRng = DeterministicRandom.ForImage(seed, index, stream: 1);
-        float[] image = XrayRenderer.Render(parameters, ref renderRng);
+        float[] image = XrayRenderer.Render(parameters, ref renderRng, out RenderedGeometry geometry);
         byte[] pixels = new byte[image.Length];
         for (int i = 0; i < image.Length; i++)
         {
             pixels[i] = (byte)Math.Clamp((int)MathF.Round(image[i] * 255f), 0, 255);
         }
 
-        return new SyntheticXray(parameters, PatientId(seed, index), pixels);
+        return new SyntheticXray(parameters, PatientId(seed, index), pixels)
+        {
+            LungMask = geometry.LungMask(parameters.Width, parameters.Height),
+            LesionMask = label == ClassNames.Covid ? geometry.LesionMask(parameters.Width, parameters.Height) : null,
+        };
     }
 
     public static string PatientId(int seed, int index) =>
         string.Create(CultureInfo.InvariantCulture, $"syn-{(uint)seed:x8}-{index:D5}");
 
-    /// <summary>Writes <c>normal/</c>, <c>covid/</c> and <c>manifest.csv</c> into <paramref name="directory"/>.</summary>
+    /// <summary>
+    /// Folder of the masks, beside the class folders: hidden (leading dot) so that every reader of class folders
+    /// (training, <c>covid evaluate</c>, <c>covid labels import</c>) skips it as it skips other dot folders.
+    /// </summary>
+    public const string MaskFolder = ".masks";
+
+    /// <summary>
+    /// Writes <c>normal/</c>, <c>covid/</c>, the masks (<c>.masks/lung/</c> for every image, <c>.masks/lesion/</c> for
+    /// COVID images) and <c>manifest.csv</c>, whose <c>lung_mask</c> and <c>lesion_mask</c> columns name them.
+    /// </summary>
     public static SyntheticDatasetResult WriteDataset(
         string directory, int count, int seed, int size = 512, CancellationToken cancellationToken = default)
     {
@@ -90,6 +117,8 @@ public static class SyntheticXrayGenerator
         System.Diagnostics.Stopwatch watch = System.Diagnostics.Stopwatch.StartNew();
         Directory.CreateDirectory(Path.Combine(directory, ClassNames.Normal));
         Directory.CreateDirectory(Path.Combine(directory, ClassNames.Covid));
+        Directory.CreateDirectory(Path.Combine(directory, MaskFolder, "lung"));
+        Directory.CreateDirectory(Path.Combine(directory, MaskFolder, "lesion"));
         DatasetManifestEntry[] entries = new DatasetManifestEntry[count];
         Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, index =>
         {
@@ -97,7 +126,17 @@ public static class SyntheticXrayGenerator
             string label = xray.Parameters.Label;
             string file = $"{label}/{xray.PatientId}.png";
             File.WriteAllBytes(Path.Combine(directory, label, $"{xray.PatientId}.png"), xray.EncodePng());
-            entries[index] = new DatasetManifestEntry(file, label, Source, xray.PatientId, string.Empty, xray.Parameters.ToManifestString());
+            string lungMask = $"{MaskFolder}/lung/{xray.PatientId}.png";
+            File.WriteAllBytes(Path.Combine(directory, lungMask), xray.EncodeMaskPng(xray.LungMask));
+            string lesionMask = string.Empty;
+            if (xray.LesionMask is byte[] lesion)
+            {
+                lesionMask = $"{MaskFolder}/lesion/{xray.PatientId}.png";
+                File.WriteAllBytes(Path.Combine(directory, lesionMask), xray.EncodeMaskPng(lesion));
+            }
+
+            entries[index] = new DatasetManifestEntry(
+                file, label, Source, xray.PatientId, string.Empty, xray.Parameters.ToManifestString(), lesionMask, lungMask);
         });
         DatasetManifest.Write(directory, entries);
         return new SyntheticDatasetResult(directory, entries, watch.Elapsed);

@@ -7,7 +7,31 @@ namespace ServerlessCovid.Core.Datasets.Synthetic;
 /// </summary>
 internal static class XrayRenderer
 {
-    public static float[] Render(SyntheticXrayParameters p, ref DeterministicRandom rng)
+    public static float[] Render(SyntheticXrayParameters p, ref DeterministicRandom rng) => Render(p, ref rng, out _);
+
+    /// <summary>Renders the image and returns, in <paramref name="geometry"/>, where the lungs and findings are.</summary>
+    public static float[] Render(SyntheticXrayParameters p, ref DeterministicRandom rng, out RenderedGeometry geometry)
+    {
+        float[] density = RenderDensity(p, ref rng, out geometry);
+
+        // Film response: dense regions (abdomen, heart) saturate, so bones fade behind them as on a real radiograph.
+        for (int i = 0; i < density.Length; i++)
+        {
+            density[i] = 1f - MathF.Exp(-5f * density[i]);
+        }
+
+        AutoExpose(density, p);
+        AddNoise(density, p, ref rng);
+        DrawBorders(density, p);
+        DrawMarker(density, p);
+        return density;
+    }
+
+    /// <summary>
+    /// The blurred density before film response and exposure: the last stage at which pixels depend only on what lies
+    /// under them (exposure is global), so the stage where the findings' footprint can be checked pixel by pixel.
+    /// </summary>
+    internal static float[] RenderDensity(SyntheticXrayParameters p, ref DeterministicRandom rng, out RenderedGeometry geometry)
     {
         int w = p.Width;
         int h = p.Height;
@@ -55,16 +79,7 @@ internal static class XrayRenderer
             BoxBlur(density, w, h, p.BlurRadius);
         }
 
-        // Film response: dense regions (abdomen, heart) saturate, so bones fade behind them as on a real radiograph.
-        for (int i = 0; i < density.Length; i++)
-        {
-            density[i] = 1f - MathF.Exp(-5f * density[i]);
-        }
-
-        AutoExpose(density, p);
-        AddNoise(density, p, ref rng);
-        DrawBorders(density, p);
-        DrawMarker(density, p);
+        geometry = new RenderedGeometry(lung, findings, p.BlurRadius);
         return density;
     }
 

@@ -53,6 +53,7 @@ public static class HtmlReportRenderer
         AppendClassificationReport(html, metrics.ClassificationReport);
         AppendConfusionMatrix(html, metrics.ConfusionMatrix);
         AppendRoc(html, metrics.Roc);
+        LocalisationHtml.Append(html, metrics.Localisation);
         AppendHistory(html, metrics.History);
         html.Append("<h2>Figures</h2>\n");
         if (EvaluationFigures.FontProblem is string fontProblem)

@@ -1,0 +1,62 @@
+using System.Globalization;
+using ServerlessCovid.Core.Evaluation.Metrics;
+using ServerlessCovid.Core.Inference;
+
+namespace ServerlessCovid.Core.Evaluation.Localisation;
+
+/// <summary>One scored image as localisation sees it: whether it is a true positive, its map and its ground truth.</summary>
+public sealed record LocalisationSample(bool TruePositive, ActivationMap? Map, GroundTruthMasks? Masks);
+
+/// <summary>
+/// Where the positive class's activation map points, measured against the synthetic generator's lesion masks, over
+/// the true positives that have a lesion and a map (<see cref="Evaluated"/>). Field names are part of metrics.json.
+/// </summary>
+public sealed record LocalisationMetrics
+{
+    /// <summary>True positives at the operating rule, with or without masks.</summary>
+    public required int TruePositives { get; init; }
+
+    /// <summary>True positives with a non-empty lesion mask and a map: the denominator of every number below.</summary>
+    public required int Evaluated { get; init; }
+
+    public required int WithoutMasks { get; init; }
+
+    /// <summary>True positives whose lesion mask is empty (opacities drawn outside the lungs): nothing to point at.</summary>
+    public required int WithEmptyLesion { get; init; }
+
+    /// <summary>True positives without a map (a model without the <c>cam</c> output).</summary>
+    public required int WithoutMap { get; init; }
+
+    /// <summary>Hits (the upsampled map's maximum lies in the lesion) over <see cref="Evaluated"/>, with its Wilson interval.</summary>
+    public required Proportion PointingGame { get; init; }
+
+    /// <summary>Mean lesion share of the lung fields: what a point dropped uniformly in the lungs would score.</summary>
+    public double? ChanceLevel { get; init; }
+
+    /// <summary>Mean share of the positive map mass (negative cells count 0) inside the lesion.</summary>
+    public double? EnergyInsideLesions { get; init; }
+
+    /// <summary>Images in <see cref="EnergyInsideLesions"/>: those whose map has any positive mass.</summary>
+    public required int EnergySamples { get; init; }
+
+    /// <summary>Mean lesion share of the whole image: the energy a uniform map would have inside the lesions.</summary>
+    public double? EnergyChanceLevel { get; init; }
+
+    /// <summary>The maps' grid (e.g. "8x8"); the maps are upsampled from it to the mask size.</summary>
+    public required string MapGrid { get; init; }
+
+    public string Method { get; init; } = LocalisationCalculator.MethodName;
+
+    /// <summary>One line for the console: pointing game with its interval, chance level and energy.</summary>
+    public string Describe()
+    {
+        string interval = PointingGame.Interval is { } ci
+            ? string.Create(CultureInfo.InvariantCulture, $"[{ci.Lower:0.000}, {ci.Upper:0.000}]")
+            : "[n/a]";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"Pointing game (CAM {MapGrid} maximum inside a lesion) {PointingGame.Value:0.000} {interval} ({PointingGame.Successes}/{PointingGame.Trials} true positives), "
+            + $"chance level {Format(ChanceLevel)}; energy inside lesions {Format(EnergyInsideLesions)} (uniform map {Format(EnergyChanceLevel)}).");
+    }
+
+    private static string Format(double? value) => value is double v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
+}
