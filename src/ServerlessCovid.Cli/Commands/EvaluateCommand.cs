@@ -104,6 +104,7 @@ public static class EvaluateCommand
             AuditItems = auditItems,
             RejectedImages = scored.Rejected,
             ImagePaths = scored.ScoredPaths,
+            ActivationMaps = scored.ActivationMaps,
         };
         EvaluationMetrics metrics = await EvaluationReportWriter.Create(new EvaluationOptions { BootstrapReplicates = replicates })
             .WriteAsync(input, outputDirectory, cancellationToken).ConfigureAwait(false);

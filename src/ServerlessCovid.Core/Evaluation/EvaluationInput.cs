@@ -1,4 +1,5 @@
 using ServerlessCovid.Core.Evaluation.Audit;
+using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
 
 namespace ServerlessCovid.Core.Evaluation;
@@ -21,4 +22,10 @@ public sealed record EvaluationInput(EvaluatedModel Model, string DatasetName, S
     /// misclassified thumbnails; empty (no gallery) when the caller scored images it does not hold as files.
     /// </summary>
     public IReadOnlyList<string> ImagePaths { get; init; } = [];
+
+    /// <summary>
+    /// The positive class's activation map of each scored sample, in <see cref="Scores"/>' order (null entries for a
+    /// model without a <c>cam</c> output); with <see cref="ImagePaths"/> the gallery shows each image's heat map.
+    /// </summary>
+    public IReadOnlyList<ActivationMap?> ActivationMaps { get; init; } = [];
 }

@@ -13,6 +13,9 @@ public sealed record LabelledFolderScores(ScoredSet Scores, IReadOnlyList<AuditI
 {
     /// <summary>The file of each scored image, in <see cref="Scores"/>' order (refused images are not in it).</summary>
     public IReadOnlyList<string> ScoredPaths { get; init; } = [];
+
+    /// <summary>Each scored image's positive-class activation map, in <see cref="Scores"/>' order (null without a cam output).</summary>
+    public IReadOnlyList<ActivationMap?> ActivationMaps { get; init; } = [];
 }
 
 /// <summary>
@@ -55,6 +58,7 @@ public static class LabelledFolderScorer
         List<AuditItem> items = [];
         List<RejectedImage> rejected = [];
         List<string> scoredPaths = [];
+        List<ActivationMap?> maps = [];
         foreach ((string Path, string Label)[] chunk in files.Chunk(batchSize))
         {
             List<byte[]> bytes = [];
@@ -78,6 +82,7 @@ public static class LabelledFolderScorer
 
                 labels.Add(chunk[i].Label);
                 scoredPaths.Add(chunk[i].Path);
+                maps.Add(prediction.ActivationMap);
                 probabilities.Add([.. model.ClassNames.Select(c => prediction.Probabilities[c])]);
                 ImageFingerprint fingerprint = ImageFingerprint.Compute(bytes[i]);
                 items.Add(new AuditItem(name, chunk[i].Label, split, null, null, fingerprint));
@@ -94,6 +99,7 @@ public static class LabelledFolderScorer
         return new LabelledFolderScores(ScoredSet.FromLabelNames(model.ClassNames, labels, probabilities), items, rejected)
         {
             ScoredPaths = scoredPaths,
+            ActivationMaps = maps,
         };
     }
 
