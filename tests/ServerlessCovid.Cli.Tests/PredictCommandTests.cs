@@ -262,10 +262,47 @@ public sealed class PredictCommandTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => _work.Delete(recursive: true);
 
-    private string SavePackage(string version, double threshold = 0.5, ModelEvaluationSummary? evaluation = null)
+    [Fact]
+    public async Task Predict_HeatMapsWithCamModel_WritesOneOverlayPngPerScoredFile()
+    {
+        // Arrange
+        string model = SavePackage("v-cam", withCam: true);
+        string red = SaveImage("red.png", new Rgb24(220, 40, 40));
+        string green = SaveImage("green.png", new Rgb24(40, 220, 40));
+        string missing = Path.Combine(_work.FullName, "missing.png");
+        string heatMaps = Path.Combine(_work.FullName, "heatmaps");
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, "--heatmaps", heatMaps, "--format", "csv", red, green, missing);
+
+        // Assert: the unreadable file gets its error row and no heat map; the other two get theirs.
+        Assert.Equal(CovidCli.Failure, run.ExitCode);
+        Assert.Equal(["green.heatmap.png", "red.heatmap.png"], Directory.GetFiles(heatMaps).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        using Image<Rgb24> overlay = Image.Load<Rgb24>(Path.Combine(heatMaps, "red.heatmap.png"));
+        Assert.Equal((Core.Explainability.HeatMapOverlay.Width, Core.Explainability.HeatMapOverlay.Height), (overlay.Width, overlay.Height));
+    }
+
+    [Fact]
+    public async Task Predict_HeatMapsWithModelWithoutCam_WritesNoneAndWarns()
+    {
+        // Arrange
+        string model = SavePackage("v-old");
+        string red = SaveImage("red.png", new Rgb24(220, 40, 40));
+        string heatMaps = Path.Combine(_work.FullName, "heatmaps");
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, "--heatmaps", heatMaps, "--format", "csv", red);
+
+        // Assert: it still scores; only the heat map is missing, and stderr says why.
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        Assert.False(Directory.Exists(heatMaps) && Directory.EnumerateFiles(heatMaps).Any());
+        Assert.Contains("no class activation map output", run.Error, StringComparison.Ordinal);
+    }
+
+    private string SavePackage(string version, double threshold = 0.5, ModelEvaluationSummary? evaluation = null, bool withCam = false)
     {
         string directory = Path.Combine(_work.FullName, "model-" + version);
-        TestPackages.Create(version, threshold, evaluation).SaveToDirectory(directory);
+        TestPackages.Create(version, threshold, evaluation, withCam).SaveToDirectory(directory);
         return directory;
     }
 

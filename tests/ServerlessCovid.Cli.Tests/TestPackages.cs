@@ -6,7 +6,7 @@ namespace ServerlessCovid.Cli.Tests;
 /// <summary>Real ONNX packages built in code (red-vs-green channel classifier), with the manifest every package carries.</summary>
 internal static class TestPackages
 {
-    public static ModelPackage Create(string version, double threshold = 0.5, ModelEvaluationSummary? evaluation = null) =>
+    public static ModelPackage Create(string version, double threshold = 0.5, ModelEvaluationSummary? evaluation = null, bool withCam = false) =>
         ModelPackage.Create(
             new ModelManifest
             {
@@ -20,5 +20,5 @@ internal static class TestPackages
                 Training = new ModelTrainingSummary { Architecture = "channel-contrast", Preset = "test", Epochs = 1 },
                 Evaluation = evaluation ?? new ModelEvaluationSummary { Accuracy = 0.9, PositiveClassAuc = 0.95, Samples = 20 },
             },
-            TinyOnnxModels.ChannelContrastClassifier());
+            withCam ? TinyOnnxModels.ChannelContrastClassifierWithCam() : TinyOnnxModels.ChannelContrastClassifier());
 }

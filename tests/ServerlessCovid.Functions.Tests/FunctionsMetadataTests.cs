@@ -15,6 +15,7 @@ public sealed class FunctionsMetadataTests
         { "GetHealth", "get", "health" },
         { "TriageXray", "post", "hospitals/{hospital}/triage" },
         { "GetResult", "get", "hospitals/{hospital}/results/{id}" },
+        { "GetResultHeatMap", "get", "hospitals/{hospital}/results/{id}/heatmap" },
         { "ListResults", "get", "hospitals/{hospital}/results" },
         { "LabelResult", "post", "hospitals/{hospital}/results/{id}/label" },
         { "GetModel", "get", "model" },

@@ -57,6 +57,11 @@ public static class PredictCommand
             Description = "Images per ONNX Runtime call.",
             DefaultValueFactory = _ => 16,
         }.InRange(1, 1024);
+        Option<DirectoryInfo?> heatMaps = new("--heatmaps")
+        {
+            Description = "Write one heat-map overlay PNG per scored file here (models with a cam output): where the model's evidence lies, not a diagnosis.",
+            HelpName = "DIR",
+        };
         Option<bool> json = CommonOptions.Json();
         Argument<string[]> files = new("FILE")
         {
@@ -66,7 +71,7 @@ public static class PredictCommand
 
         Command command = new("predict", "Score chest x-ray images: label, probabilities, threshold and model version per file.")
         {
-            model, storage, version, batchSize, json, files,
+            model, storage, version, batchSize, heatMaps, json, files,
         };
         command.Validators.Add(result =>
         {
@@ -103,8 +108,15 @@ public static class PredictCommand
             await WarnIfNotDiscriminatingAsync(context.Error, package.Manifest).ConfigureAwait(false);
 
             long maxBytes = services.GetRequiredService<IOptions<ImageInputOptions>>().Value.MaxBytes;
+            PredictHeatMaps? heatMapWriter = context.Get(heatMaps) is { } heatMapDirectory
+                ? new PredictHeatMaps(heatMapDirectory.FullName, services.GetRequiredService<XrayPreprocessor>())
+                : null;
             IReadOnlyList<PredictionRow> rows = await ScoreAsync(
-                context, classifier, paths, context.Get(batchSize), maxBytes, cancellationToken).ConfigureAwait(false);
+                context, classifier, paths, context.Get(batchSize), maxBytes, heatMapWriter, cancellationToken).ConfigureAwait(false);
+            if (heatMapWriter is not null)
+            {
+                await heatMapWriter.ReportAsync(context.Error, package.Manifest.Version).ConfigureAwait(false);
+            }
             if (context.Get(json))
             {
                 context.WriteJson(new PredictionReport(ModelSummary.From(package.Manifest), rows, Disclaimers.ResearchOnly));
@@ -184,7 +196,7 @@ public static class PredictCommand
 
     private static async Task<IReadOnlyList<PredictionRow>> ScoreAsync(
         CliContext context, IXrayClassifier classifier, IReadOnlyList<string> paths, int batchSize, long maxBytes,
-        CancellationToken cancellationToken)
+        PredictHeatMaps? heatMaps, CancellationToken cancellationToken)
     {
         PredictionRow?[] rows = new PredictionRow?[paths.Count];
         await CliProgress.RunAsync(context, "Scoring", paths.Count, async progress =>
@@ -228,6 +240,10 @@ public static class PredictCommand
                     rows[index] = result.Prediction is { } prediction
                         ? PredictionRow.Scored(paths[index], prediction)
                         : PredictionRow.Failed(paths[index], result.ErrorCode ?? "rejected", result.ErrorReason ?? "The image was rejected.");
+                    if (heatMaps is not null && result.Prediction is { } scored)
+                    {
+                        await heatMaps.WriteAsync(paths[index], images[k], scored, cancellationToken).ConfigureAwait(false);
+                    }
                 }
 
                 progress.Increment(readable.Count);

@@ -24,7 +24,10 @@ public sealed record EvaluationInput(EvaluatedModel Model, string DatasetName, S
     /// </summary>
     public IReadOnlyList<string> ImagePaths { get; init; } = [];
 
-    /// <summary>The positive class's activation map of each sample, in <see cref="Scores"/>' order (null entries for none).</summary>
+    /// <summary>
+    /// The positive class's activation map of each scored sample, in <see cref="Scores"/>' order (null entries for a
+    /// model without a <c>cam</c> output); with <see cref="ImagePaths"/> the gallery shows each image's heat map.
+    /// </summary>
     public IReadOnlyList<ActivationMap?> ActivationMaps { get; init; } = [];
 
     /// <summary>

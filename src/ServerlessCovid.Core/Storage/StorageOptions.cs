@@ -25,6 +25,13 @@ public sealed class StorageOptions
     [Required, RegularExpression(ContainerNamePattern)]
     public string UploadsContainer { get; set; } = "uploads";
 
+    /// <summary>
+    /// Heat-map overlay PNGs, <c>{hospital}/{resultId}.png</c> beside each scored result whose model exports a class
+    /// activation map; served by <c>GET /api/hospitals/{hospital}/results/{id}/heatmap</c>.
+    /// </summary>
+    [Required, RegularExpression(ContainerNamePattern)]
+    public string HeatMapsContainer { get; set; } = "heatmaps";
+
     [Required, RegularExpression(ContainerNamePattern)]
     public string LabelledContainer { get; set; } = "labelled";
 

@@ -64,6 +64,15 @@ public sealed record TriageResult
 
     public StageTimings? Timings { get; init; }
 
+    /// <summary>
+    /// Blob name of the heat-map overlay in the heat-map container; null when the model has no <c>cam</c> output
+    /// (older packages) or the result was not scored.
+    /// </summary>
+    public string? HeatMapBlobName { get; init; }
+
+    /// <summary>The positive class's raw activation grid (8×8 for NASNet at 256 px) behind the heat map.</summary>
+    public ActivationMap? ActivationMap { get; init; }
+
     /// <summary>When this image was first recorded; a re-delivery of identical bytes keeps it.</summary>
     public required DateTimeOffset CreatedUtc { get; init; }
 

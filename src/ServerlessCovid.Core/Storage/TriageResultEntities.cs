@@ -1,5 +1,6 @@
 using System.Globalization;
 using Azure.Data.Tables;
+using ServerlessCovid.Core.Explainability;
 using ServerlessCovid.Core.Inference;
 
 namespace ServerlessCovid.Core.Storage;
@@ -21,6 +22,9 @@ internal static class TriageResultEntities
     public const string IndexRowKeyColumn = "IndexRowKey";
 
     private const string ProbabilityPrefix = "Probability_";
+
+    /// <summary>The grid as compact JSON (<see cref="ActivationMapJson"/>), well under a string column's 64 KiB.</summary>
+    private const string ActivationMapColumn = "ActivationMap";
 
     public static string IndexRowKey(DateTimeOffset createdUtc, string id) => $"{IndexPrefix}{InvertedTicks(createdUtc)}_{id}";
 
@@ -62,6 +66,8 @@ internal static class TriageResultEntities
         Set(entity, "LabelledBy", result.LabelledBy);
         Set(entity, "LabelledUtc", result.LabelledUtc);
         Set(entity, "LabelledImageBlobName", result.LabelledImageBlobName);
+        Set(entity, "HeatMapBlobName", result.HeatMapBlobName);
+        Set(entity, ActivationMapColumn, result.ActivationMap is null ? null : ActivationMapJson.Serialize(result.ActivationMap));
         if (result.Timings is { } timings)
         {
             entity["DecodeMs"] = timings.DecodeMs;
@@ -153,6 +159,8 @@ internal static class TriageResultEntities
             LabelledBy = entity.GetString("LabelledBy"),
             LabelledUtc = entity.GetDateTimeOffset("LabelledUtc"),
             LabelledImageBlobName = entity.GetString("LabelledImageBlobName"),
+            HeatMapBlobName = entity.GetString("HeatMapBlobName"),
+            ActivationMap = ActivationMapJson.Parse(entity.GetString(ActivationMapColumn)),
         };
     }
 

@@ -3,6 +3,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ServerlessCovid.Core.Explainability;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
@@ -21,10 +22,10 @@ public sealed partial class TriageService
     private readonly CurrentModelProvider _models;
     private readonly TriageResultStore _results;
     private readonly StorageOptions _storage;
-    private readonly BlobContainerClient _uploads;
+    private readonly RecreatingContainer _uploads;
+    private readonly HeatMapStore _heatMaps;
     private readonly TimeProvider _time;
     private readonly ILogger<TriageService> _logger;
-    private readonly AsyncOnce _uploadsCreated;
     private readonly long _maxBytes;
 
     public TriageService(
@@ -34,6 +35,7 @@ public sealed partial class TriageService
         BlobServiceClient blobs,
         IOptions<StorageOptions> storage,
         IOptions<ImageInputOptions> imaging,
+        HeatMapStore heatMaps,
         TimeProvider time,
         ILogger<TriageService> logger)
     {
@@ -45,10 +47,10 @@ public sealed partial class TriageService
         _models = models;
         _results = results;
         _storage = storage.Value;
-        _uploads = blobs.GetBlobContainerClient(_storage.UploadsContainer);
+        _uploads = new RecreatingContainer(blobs.GetBlobContainerClient(_storage.UploadsContainer));
+        _heatMaps = heatMaps;
         _time = time;
         _logger = logger;
-        _uploadsCreated = new AsyncOnce(ct => _uploads.CreateIfNotExistsAsync(cancellationToken: ct));
     }
 
     /// <summary>
@@ -162,21 +164,8 @@ public sealed partial class TriageService
         {
             // Upload before the row is written, so a row never points at an image that is not there.
             string blobName = $"{hospital}/{id}.{result.ImageFormat ?? "bin"}";
-            await _uploadsCreated.RunAsync(cancellationToken).ConfigureAwait(false);
-            BlobUploadOptions upload = new() { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypes.ForFileName(blobName) } };
-            try
-            {
-                await _uploads.GetBlobClient(blobName).UploadAsync(new BinaryData(image), upload, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex) when (AsyncOnce.IsMissingResource(ex))
-            {
-                // The container was deleted while this process ran: create it again, then upload.
-                _uploadsCreated.Forget();
-                await _uploadsCreated.RunAsync(cancellationToken).ConfigureAwait(false);
-                await _uploads.GetBlobClient(blobName).UploadAsync(new BinaryData(image), upload, cancellationToken).ConfigureAwait(false);
-            }
-
-            result = result with { ImageContainer = _uploads.Name, ImageBlobName = blobName };
+            await _uploads.UploadAsync(blobName, new BinaryData(image), cancellationToken).ConfigureAwait(false);
+            result = result with { ImageContainer = _uploads.Client.Name, ImageBlobName = blobName };
         }
 
         return await _results.UpsertAsync(result, cancellationToken).ConfigureAwait(false);
@@ -246,7 +235,7 @@ public sealed partial class TriageService
         {
             TriagePrediction prediction = await _classifier.ScoreAsync(content, cancellationToken).ConfigureAwait(false);
             LogScored(_logger, pending.Hospital, pending.Id, prediction.Label, prediction.ModelVersion);
-            return pending with
+            TriageResult scored = pending with
             {
                 Status = TriageStatus.Scored,
                 Label = prediction.Label,
@@ -261,6 +250,12 @@ public sealed partial class TriageService
                 ImageHeight = prediction.Image.Height,
                 Timings = prediction.Timings,
             };
+
+            // Stored before the row is written, so a row never links a heat map that is not there. A model without a
+            // cam output (an older package) scores exactly as before: no heat map, no link, no error.
+            return prediction.ActivationMap is { } map
+                ? await _heatMaps.SaveAsync(scored, content, map, cancellationToken).ConfigureAwait(false)
+                : scored;
         }
         catch (ImageRejectedException ex)
         {

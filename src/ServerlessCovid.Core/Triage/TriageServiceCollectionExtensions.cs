@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using ServerlessCovid.Core.Explainability;
 using ServerlessCovid.Core.Storage;
 
 namespace ServerlessCovid.Core.Triage;
@@ -17,6 +18,7 @@ public static class TriageServiceCollectionExtensions
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddTriageStorage();
         services.TryAddSingleton<CurrentModelProvider>();
+        services.TryAddSingleton<HeatMapStore>();
         services.TryAddSingleton<TriageService>();
         services.TryAddSingleton<ResultLabellingService>();
         services.AddHostedService<ModelRefreshService>();

@@ -30,6 +30,7 @@ public sealed record TriageResultResponse(
     string? ConfirmedLabel,
     string? LabelledBy,
     DateTimeOffset? LabelledUtc,
+    HeatMapSummary? HeatMap,
     string Disclaimer)
 {
     public static TriageResultResponse From(TriageResult result)
@@ -59,6 +60,7 @@ public sealed record TriageResultResponse(
             result.ConfirmedLabel,
             result.LabelledBy,
             result.LabelledUtc,
+            result.HeatMapBlobName is null ? null : new HeatMapSummary(GetResultHeatMap.Link(result.Hospital, result.Id), result.ActivationMap),
             Disclaimers.ResearchOnly);
     }
 }
@@ -66,3 +68,9 @@ public sealed record TriageResultResponse(
 public sealed record ImageSummary(string? Format, int? Width, int? Height, long? Bytes);
 
 public sealed record ErrorSummary(string Code, string? Reason);
+
+/// <summary>
+/// Where the result's heat-map PNG is served, and the raw activation grid behind it (positive class, row-major;
+/// null only if it was too large to store). It shows where the model's evidence lies, not a diagnosis.
+/// </summary>
+public sealed record HeatMapSummary(string Link, ActivationMap? Grid);

@@ -32,6 +32,7 @@ public static class RouteAccess
         [nameof(GetHealth)] = RouteAccessLevel.Anonymous,
         [nameof(TriageXray)] = RouteAccessLevel.OwnHospital,
         [nameof(GetResult)] = RouteAccessLevel.OwnHospital,
+        [nameof(GetResultHeatMap)] = RouteAccessLevel.OwnHospital,
         [nameof(ListResults)] = RouteAccessLevel.OwnHospital,
         [nameof(LabelResult)] = RouteAccessLevel.OwnHospital,
         [nameof(GetModel)] = RouteAccessLevel.AnyCaller,

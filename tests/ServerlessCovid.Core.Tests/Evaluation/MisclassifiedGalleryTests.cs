@@ -1,6 +1,8 @@
 using ServerlessCovid.Core.Evaluation;
 using ServerlessCovid.Core.Evaluation.Metrics;
 using ServerlessCovid.Core.Evaluation.Report;
+using ServerlessCovid.Core.Explainability;
+using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -87,6 +89,55 @@ public sealed class MisclassifiedGalleryTests : IDisposable
         Assert.Contains("<h2>Figures</h2>", html, StringComparison.Ordinal);
         Assert.DoesNotContain("Misclassified images", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task BuildAsync_WithActivationMaps_AddsTopTruePositivesAndAnOverlayPerImage()
+    {
+        // Arrange: covid 0.9 and 0.8 are the true positives at 0.65; every image has a map.
+        ScoredSet scores = EvaluationSamples.BinaryWithTies();
+        OperatingPoint op = OperatingPoint.Compute(scores, ClassNames.Covid, 0.65, "test");
+        List<string> paths = [.. Enumerable.Range(0, scores.Count).Select(i => SaveImage($"{i}.png", 200, 200))];
+        List<ActivationMap?> maps = [.. Enumerable.Range(0, scores.Count).Select(i => (ActivationMap?)Map(i))];
+
+        // Act
+        IReadOnlyList<MisclassifiedImage> gallery = await MisclassifiedGallery.BuildAsync(scores, paths, op, activationMaps: maps);
+
+        // Assert
+        Assert.Equal(
+            [(paths[0], MisclassifiedGallery.TopTruePositive), (paths[1], MisclassifiedGallery.TopTruePositive),
+                (paths[2], MisclassifiedGallery.Missed), (paths[3], MisclassifiedGallery.Missed), (paths[4], MisclassifiedGallery.FalseAlarm)],
+            gallery.Select(g => (g.Path, g.Kind)));
+        Assert.All(gallery, g =>
+        {
+            using Image overlay = Image.Load(Assert.NotNull(g.HeatMap).Span);
+            Assert.Equal((HeatMapOverlay.Width, HeatMapOverlay.Height), (overlay.Width, overlay.Height));
+        });
+    }
+
+    [Fact]
+    public async Task WriteAsync_WithActivationMaps_ReportShowsOverlaysWithTheirFraming()
+    {
+        // Arrange
+        ScoredSet scores = EvaluationSamples.BinaryWithTies();
+        EvaluationInput input = new(new EvaluatedModel("g2", null, ClassNames.Covid, 0.65, "test"), "gallery", scores)
+        {
+            ImagePaths = [.. Enumerable.Range(0, scores.Count).Select(i => SaveImage($"{i}.png", 200, 200))],
+            ActivationMaps = [.. Enumerable.Range(0, scores.Count).Select(i => (ActivationMap?)Map(i))],
+        };
+        string output = Path.Combine(_directory.FullName, "report-maps");
+
+        // Act
+        await EvaluationReportWriter.Create(new EvaluationOptions { BootstrapReplicates = 50 }).WriteAsync(input, output);
+        string html = await File.ReadAllTextAsync(Path.Combine(output, EvaluationReportWriter.HtmlFileName));
+
+        // Assert: five images, each with its overlay, and the caveats beside them.
+        Assert.Equal(5, html.Split("alt=\"heat map of ").Length - 1);
+        Assert.Contains("not a diagnosis", html, StringComparison.Ordinal);
+        Assert.Contains(MisclassifiedGallery.TopTruePositive, html, StringComparison.Ordinal);
+    }
+
+    private static ActivationMap Map(int seed) =>
+        new(8, 8, [.. Enumerable.Range(0, 64).Select(c => (float)Math.Sin((c + 1) * (seed + 1)))]);
 
     private string SaveImage(string name, int width, int height)
     {

@@ -43,6 +43,7 @@ internal sealed class FunctionsTestApp : IAsyncDisposable
             ["AzureWebJobsStorage"] = azurite.ConnectionString,
             ["Storage:XraysContainer"] = storage.XraysContainer,
             ["Storage:UploadsContainer"] = storage.UploadsContainer,
+            ["Storage:HeatMapsContainer"] = storage.HeatMapsContainer,
             ["Storage:LabelledContainer"] = storage.LabelledContainer,
             ["Storage:ModelsContainer"] = storage.ModelsContainer,
             ["Storage:RetrainingContainer"] = storage.RetrainingContainer,

@@ -85,6 +85,7 @@ internal static class AccessTestHarness
         nameof(GetHealth) => app.Function<GetHealth>().Run(request),
         nameof(TriageXray) => await app.Function<TriageXray>().Run(request, hospital, CancellationToken.None),
         nameof(GetResult) => await app.Function<GetResult>().Run(request, hospital, resultId, CancellationToken.None),
+        nameof(GetResultHeatMap) => await app.Function<GetResultHeatMap>().Run(request, hospital, resultId, CancellationToken.None),
         nameof(ListResults) => await app.Function<ListResults>().Run(request, hospital, CancellationToken.None),
         nameof(LabelResult) => await app.Function<LabelResult>().Run(request, hospital, resultId, CancellationToken.None),
         nameof(GetModel) => await app.Function<GetModel>().Run(request, CancellationToken.None),
@@ -109,7 +110,8 @@ internal static class AccessTestHarness
     {
         string artifacts = Directory.CreateTempSubdirectory("covid-artifacts-").FullName;
         await File.WriteAllTextAsync(Path.Combine(artifacts, GetModelFile.ReportFileName), "<html>report</html>");
-        await app.PublishAsync(TestModelPackages.Create("v1"), artifacts: artifacts);
+        // With the cam output, so the heat-map route has something to serve to those allowed to see it.
+        await app.PublishAsync(TestModelPackages.CreateWithCam("v1"), artifacts: artifacts);
         return await TriageXrayTests.TriageAsync(app, Hospital, TestXrays.Covid());
     }
 }

@@ -23,6 +23,7 @@ public sealed class RouteIdentityMatrixTests(AzuriteFixture azurite)
         { nameof(GetHealth), 200, 200, 200, 200 },
         { nameof(TriageXray), 401, 404, 200, 200 },
         { nameof(GetResult), 401, 404, 200, 200 },
+        { nameof(GetResultHeatMap), 401, 404, 200, 200 },
         { nameof(ListResults), 401, 404, 200, 200 },
         { nameof(LabelResult), 401, 404, 200, 200 },
         { nameof(GetModel), 401, 200, 200, 200 },
@@ -88,12 +89,14 @@ public sealed class RouteIdentityMatrixTests(AzuriteFixture azurite)
         RawResponse list = await AccessTestHarness.CallAsync(app, nameof(ListResults), Keys.Header(keys.OtherHospital), durable, h1Id, hospital: "h2");
         RawResponse get = await AccessTestHarness.CallAsync(app, nameof(GetResult), Keys.Header(keys.OtherHospital), durable, h1Id, hospital: "h2");
         RawResponse label = await AccessTestHarness.CallAsync(app, nameof(LabelResult), Keys.Header(keys.OtherHospital), durable, h1Id, hospital: "h2");
+        RawResponse heatMap = await AccessTestHarness.CallAsync(app, nameof(GetResultHeatMap), Keys.Header(keys.OtherHospital), durable, h1Id, hospital: "h2");
 
         // Verify
         Assert.Equal(200, list.Status);
         Assert.DoesNotContain(h1Id, list.Body, StringComparison.Ordinal);
         Assert.Equal(404, get.Status);
         Assert.Equal(404, label.Status);
+        Assert.Equal(404, heatMap.Status);
     }
 
     [Fact]

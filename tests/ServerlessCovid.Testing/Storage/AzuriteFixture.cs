@@ -45,6 +45,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         StorageOptions options = new()
         {
             XraysContainer = $"xrays-{suffix}",
+            HeatMapsContainer = $"heatmaps-{suffix}",
             LabelledContainer = $"labelled-{suffix}",
             ModelsContainer = $"models-{suffix}",
             RetrainingContainer = $"retraining-{suffix}",
@@ -53,7 +54,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         };
         lock (_containers)
         {
-            _containers.AddRange([options.XraysContainer, options.LabelledContainer, options.ModelsContainer, options.RetrainingContainer]);
+            _containers.AddRange([options.XraysContainer, options.HeatMapsContainer, options.LabelledContainer, options.ModelsContainer, options.RetrainingContainer]);
             _tables.AddRange([options.ResultsTable, options.RetrainingRunsTable]);
         }
 

@@ -63,7 +63,8 @@ public sealed partial class EvaluationReportWriter
             .ConfigureAwait(false);
         TimeSpan elapsed = Stopwatch.GetElapsedTime(started);
         IReadOnlyList<MisclassifiedImage>? gallery = input.ImagePaths.Count == input.Scores.Count
-            ? await MisclassifiedGallery.BuildAsync(input.Scores, input.ImagePaths, metrics.OperatingPoint, cancellationToken: cancellationToken)
+            ? await MisclassifiedGallery.BuildAsync(
+                input.Scores, input.ImagePaths, metrics.OperatingPoint, activationMaps: input.ActivationMaps, cancellationToken: cancellationToken)
                 .ConfigureAwait(false)
             : null;
         string html = HtmlReportRenderer.Render(metrics, figures, _timeProvider.GetUtcNow(), elapsed, gallery);

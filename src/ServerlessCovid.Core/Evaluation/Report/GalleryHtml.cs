@@ -20,6 +20,14 @@ internal static class GalleryHtml
             return;
         }
 
+        if (gallery.Any(image => image.HeatMap is not null))
+        {
+            html.Append("<p>Beside each image, the model's class activation map for ").Append(E(positiveClass))
+                .Append(" over the image it saw (256×256), scaled to that image's own range (colour bar: bottom low, top high). ")
+                .Append("It shows where the model's evidence lies, not a diagnosis: it has 8×8 cells of 32×32 pixels, and it lights up ")
+                .Append("shortcuts (markers, borders, devices, text) as readily as findings. The highest-scoring true positives come first.</p>\n");
+        }
+
         foreach (IGrouping<string, MisclassifiedImage> kind in gallery.GroupBy(image => image.Kind))
         {
             html.Append("<h3>").Append(E(kind.Key)).Append("</h3><div class=\"gallery\">");

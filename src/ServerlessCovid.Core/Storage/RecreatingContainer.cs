@@ -1,0 +1,39 @@
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+
+namespace ServerlessCovid.Core.Storage;
+
+/// <summary>
+/// A container this process creates on first use and again if it is deleted while the process runs (an operator
+/// clearing a test account, a lifecycle mistake): the first upload that finds it missing creates it and retries once.
+/// </summary>
+internal sealed class RecreatingContainer
+{
+    private readonly AsyncOnce _created;
+
+    public RecreatingContainer(BlobContainerClient client)
+    {
+        Client = client;
+        _created = new AsyncOnce(ct => client.CreateIfNotExistsAsync(cancellationToken: ct));
+    }
+
+    public BlobContainerClient Client { get; }
+
+    /// <summary>Uploads (overwriting) with the content type of the blob name's extension.</summary>
+    public async Task UploadAsync(string blobName, BinaryData content, CancellationToken cancellationToken)
+    {
+        await _created.RunAsync(cancellationToken).ConfigureAwait(false);
+        BlobUploadOptions upload = new() { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypes.ForFileName(blobName) } };
+        try
+        {
+            await Client.GetBlobClient(blobName).UploadAsync(content, upload, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (AsyncOnce.IsMissingResource(ex))
+        {
+            _created.Forget();
+            await _created.RunAsync(cancellationToken).ConfigureAwait(false);
+            await Client.GetBlobClient(blobName).UploadAsync(content, upload, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
