@@ -50,7 +50,7 @@ public static class ResultsCommand
         CommonOptions.RequireHospitalId(hospital);
         Option<string?> label = new("--label") { Description = "Only results with this predicted label." };
         label.AcceptOnlyFromAmong([.. ClassNames.InOutputOrder]);
-        Option<TriageStatus?> status = new("--status") { Description = "Only scored, rejected or failed results." };
+        Option<TriageStatus?> status = new("--status") { Description = "Only scored, rejected, failed or pending results." };
         Option<DateTimeOffset?> from = new("--from") { Description = "Created at or after (ISO 8601, UTC if no offset)." };
         Option<DateTimeOffset?> to = new("--to") { Description = "Created before (ISO 8601)." };
         Option<int> top = new Option<int>("--top")

@@ -19,6 +19,7 @@ public static class TriageServiceCollectionExtensions
         services.TryAddSingleton<CurrentModelProvider>();
         services.TryAddSingleton<TriageService>();
         services.TryAddSingleton<ResultLabellingService>();
+        services.TryAddSingleton<ResultReconciler>();
         services.AddHostedService<ModelRefreshService>();
         return services;
     }
