@@ -38,6 +38,9 @@ param maxReplicas int = 2
 @description('NCRONTAB schedule of the retraining timer (UTC): weekly, Sunday 03:00 by default.')
 param retrainingSchedule string = '0 0 3 * * 0'
 
+@description('NCRONTAB schedule of the reconciliation timer (blobs without a result row, pending rows): every 5 minutes by default.')
+param reconcileSchedule string = '0 */5 * * * *'
+
 @description('Client id of the Microsoft Entra app registration (app roles ServerlessCovid.Admin and Hospital.<hospital>) for Container Apps built-in authentication; empty: API keys only.')
 param entraClientId string = ''
 
@@ -267,6 +270,7 @@ module functionsApp 'modules/functions-app.bicep' = {
     applicationInsightsName: names.applicationInsights
     storageNames: storageNames
     retrainingSchedule: retrainingSchedule
+    reconcileSchedule: reconcileSchedule
     entraClientId: entraClientId
   }
   dependsOn: [

@@ -83,6 +83,9 @@ param storageNames StorageNames
 @description('NCRONTAB schedule of the retraining timer (UTC).')
 param retrainingSchedule string
 
+@description('NCRONTAB schedule of the reconciliation timer that triages blobs the blob trigger missed and pending rows.')
+param reconcileSchedule string
+
 @description('Application (client) id of the Microsoft Entra app registration callers sign in to; empty: no built-in authentication, API keys only.')
 param entraClientId string = ''
 
@@ -210,6 +213,15 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
             {
               name: 'Retraining__Schedule'
               value: retrainingSchedule
+            }
+            // The ReconcileXrays timer binds %Triage:ReconcileSchedule%: the host refuses to index it without this.
+            {
+              name: 'Triage__ReconcileSchedule'
+              value: reconcileSchedule
+            }
+            {
+              name: 'Triage__ReconcileMaxBlobsPerRun'
+              value: '500'
             }
             // cuda on a GPU profile (fail loudly, never fall back to CPU); cpu on the Consumption profile.
             {

@@ -38,6 +38,23 @@ public sealed class ConfigurationFilesTests
     }
 
     [Fact]
+    public void LocalSettingsSample_ReconcileSettings_AreTheOptionDefaults()
+    {
+        // Arrange: the ReconcileXrays timer binds %Triage:ReconcileSchedule%; the host refuses to index it without it.
+        using JsonDocument sample = JsonDocument.Parse(File.ReadAllText(RepoFile("local.settings.sample.json")));
+        JsonElement values = sample.RootElement.GetProperty("Values");
+        TriageOptions defaults = new();
+
+        // Act
+        string? schedule = values.GetProperty("Triage__ReconcileSchedule").GetString();
+        string? maxBlobs = values.GetProperty("Triage__ReconcileMaxBlobsPerRun").GetString();
+
+        // Assert
+        Assert.Equal(defaults.ReconcileSchedule, schedule);
+        Assert.Equal(defaults.ReconcileMaxBlobsPerRun.ToString(System.Globalization.CultureInfo.InvariantCulture), maxBlobs);
+    }
+
+    [Fact]
     public void HostJson_BlobsQueuesAndRoutes_MatchWhatTheFunctionsAssume()
     {
         // Arrange

@@ -81,6 +81,17 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void ReconcileXrays_Metadata_IsTimerTriggerOnTheScheduleSetting()
+    {
+        // Act
+        JsonElement trigger = Trigger("ReconcileXrays");
+
+        // Assert
+        Assert.Equal("timerTrigger", trigger.GetProperty("type").GetString());
+        Assert.Equal("%Triage:ReconcileSchedule%", trigger.GetProperty("schedule").GetString());
+    }
+
+    [Fact]
     public void EveryFunction_Metadata_HasExactlyOneTriggerAndStorageTriggersNameTheirConnection()
     {
         // Assert: applies to functions other areas add too (retraining timer, admin API).

@@ -1,6 +1,8 @@
+using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ServerlessCovid.Core.Storage;
+using ServerlessCovid.Core.Triage;
 
 namespace ServerlessCovid.Infra.Tests;
 
@@ -87,6 +89,9 @@ public sealed partial class MainTemplateTests(BicepBuildFixture fixture) : IClas
         Assert.Equal(defaults.RetrainingRunsTable, settings["Storage__RetrainingRunsTable"]);
         Assert.Equal("cuda", settings["Inference__ExecutionProvider"]);
         Assert.Matches(@"^\S+( \S+){5}$", settings["Retraining__Schedule"]);
+        var triage = new TriageOptions();
+        Assert.Equal(triage.ReconcileSchedule, settings["Triage__ReconcileSchedule"]);
+        Assert.Equal(triage.ReconcileMaxBlobsPerRun.ToString(CultureInfo.InvariantCulture), settings["Triage__ReconcileMaxBlobsPerRun"]);
         Assert.Contains("APPLICATIONINSIGHTS_CONNECTION_STRING", settings.Keys);
     }
 

@@ -9,7 +9,7 @@ using Spectre.Console;
 
 namespace ServerlessCovid.Cli.Commands;
 
-/// <summary><c>covid results list</c>: one hospital's triage results from the results table, newest first.</summary>
+/// <summary><c>covid results list</c>: one hospital's triage results from the results table, newest first; <c>covid results reconcile</c> (<see cref="ResultsReconcileCommand"/>).</summary>
 public static class ResultsCommand
 {
     /// <summary>The rows of <c>--format csv|json</c>: the table's columns, with the error's code and reason apart.</summary>
@@ -36,6 +36,7 @@ public static class ResultsCommand
     {
         Command command = new("results", "Read the triage results table of a storage account.");
         command.Subcommands.Add(CreateList());
+        command.Subcommands.Add(ResultsReconcileCommand.Create());
         return command;
     }
 
@@ -50,7 +51,7 @@ public static class ResultsCommand
         CommonOptions.RequireHospitalId(hospital);
         Option<string?> label = new("--label") { Description = "Only results with this predicted label." };
         label.AcceptOnlyFromAmong([.. ClassNames.InOutputOrder]);
-        Option<TriageStatus?> status = new("--status") { Description = "Only scored, rejected or failed results." };
+        Option<TriageStatus?> status = new("--status") { Description = "Only scored, rejected, failed or pending results." };
         Option<DateTimeOffset?> from = new("--from") { Description = "Created at or after (ISO 8601, UTC if no offset)." };
         Option<DateTimeOffset?> to = new("--to") { Description = "Created before (ISO 8601)." };
         Option<int> top = new Option<int>("--top")

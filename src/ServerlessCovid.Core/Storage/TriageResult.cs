@@ -3,12 +3,16 @@ using ServerlessCovid.Core.Inference;
 
 namespace ServerlessCovid.Core.Storage;
 
-/// <summary>What happened to one image: scored, rejected as bad input (never retried), or failed after retries.</summary>
+/// <summary>
+/// What happened to one image: scored, rejected as bad input (never retried), failed, or pending (kept until a
+/// model can score it; the reconciliation sweep turns it into one of the others).
+/// </summary>
 public enum TriageStatus
 {
     Scored,
     Rejected,
     Failed,
+    Pending,
 }
 
 /// <summary>
@@ -79,7 +83,7 @@ public sealed record TriageResult
     /// <summary>When this row was last written (re-scored, re-delivered, labelled).</summary>
     public DateTimeOffset UpdatedUtc { get; init; }
 
-    /// <summary><see cref="Imaging.ImageErrorCodes"/> for rejected images, a failure code for failed ones.</summary>
+    /// <summary><see cref="Imaging.ImageErrorCodes"/> for rejected images, a failure or pending code otherwise.</summary>
     public string? ErrorCode { get; init; }
 
     public string? ErrorReason { get; init; }
@@ -104,6 +108,13 @@ public static class TriageFailureCodes
     /// <summary>The Functions host gave up on the blob after its retry limit (poison queue).</summary>
     public const string RetriesExhausted = "retries_exhausted";
 
-    /// <summary>The blob was deleted between its trigger and its download.</summary>
+    /// <summary>The blob was deleted between its trigger (or its pending row) and its download.</summary>
     public const string BlobMissing = "blob_missing";
+}
+
+/// <summary>Codes of <see cref="TriageStatus.Pending"/> rows.</summary>
+public static class TriagePendingCodes
+{
+    /// <summary>No model could be served when the blob arrived; the reconciliation sweep scores it once one is.</summary>
+    public const string NoModel = "no_model";
 }

@@ -169,6 +169,7 @@ internal static class TriageResultEntities
         TriageStatus.Scored => "scored",
         TriageStatus.Rejected => "rejected",
         TriageStatus.Failed => "failed",
+        TriageStatus.Pending => "pending",
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),
     };
 
@@ -177,6 +178,7 @@ internal static class TriageResultEntities
         "scored" => TriageStatus.Scored,
         "rejected" => TriageStatus.Rejected,
         "failed" => TriageStatus.Failed,
+        "pending" => TriageStatus.Pending,
         _ => throw new InvalidDataException($"Unknown triage status '{status}' in the results table."),
     };
 

@@ -17,4 +17,19 @@ public sealed class TriageOptions
     /// <summary>Retry-After for HTTP callers while no model is published.</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// NCRONTAB (six fields, seconds first) of the <c>ReconcileXrays</c> timer, which triages blobs the blob trigger
+    /// missed and pending rows; default every 5 minutes. The timer binds <c>%Triage:ReconcileSchedule%</c>, so the
+    /// app setting must exist (local.settings.sample.json and the Bicep template carry the default).
+    /// </summary>
+    [Required, RegularExpression(@"^\S+( \S+){5}$", ErrorMessage = "Triage:ReconcileSchedule must be a six-field NCRONTAB expression.")]
+    public string ReconcileSchedule { get; set; } = "0 */5 * * * *";
+
+    /// <summary>
+    /// Blobs one reconciliation run lists (one listing page; the next run resumes after it), and the most pending rows
+    /// it examines apart from the listing. Bounds the work and the storage calls of one timer tick.
+    /// </summary>
+    [Range(1, 5000)]
+    public int ReconcileMaxBlobsPerRun { get; set; } = 500;
 }

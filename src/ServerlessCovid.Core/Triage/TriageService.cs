@@ -13,8 +13,10 @@ namespace ServerlessCovid.Core.Triage;
 
 /// <summary>
 /// Turns every image a hospital sends into exactly one result row. Bad input (unreadable image, unusable name)
-/// becomes a <see cref="TriageStatus.Rejected"/> row and is never retried; anything else (storage, model loading)
-/// is thrown so the Functions host retries, and <see cref="RecordBlobFailureAsync"/> records what the host gave up on.
+/// becomes a <see cref="TriageStatus.Rejected"/> row and is never retried; a blob that arrives while no model can be
+/// served becomes a <see cref="TriageStatus.Pending"/> row that <see cref="ResultReconciler"/> scores later; anything
+/// else (storage) is thrown so the Functions host retries, and <see cref="RecordBlobFailureAsync"/> records what the
+/// host gave up on.
 /// </summary>
 public sealed partial class TriageService
 {
@@ -55,10 +57,11 @@ public sealed partial class TriageService
 
     /// <summary>
     /// Scores a blob of the x-ray container (<c>{hospital}/{name}</c>) and writes its row. A re-delivery of identical
-    /// bytes already scored by the active model returns the stored row without scoring again.
+    /// bytes already scored by the active model returns the stored row without scoring again. While no model can be
+    /// served the blob gets a <see cref="TriageStatus.Pending"/> row instead of an exception, so the host does not
+    /// spend its retries on it; <see cref="ResultReconciler"/> scores it once a model is published.
     /// </summary>
     /// <exception cref="TriageRequestException">The blob is not under a valid hospital folder: no row can be keyed.</exception>
-    /// <exception cref="ModelUnavailableException">No model is published yet (transient: the host retries).</exception>
     public async Task<TriageResult> TriageBlobAsync(BlobClient blob, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(blob);
@@ -78,19 +81,20 @@ public sealed partial class TriageService
                 cancellationToken).ConfigureAwait(false);
         }
 
-        ModelManifest model = await _models.GetActiveAsync(cancellationToken).ConfigureAwait(false);
+        ModelManifest? model = await TryGetActiveModelAsync(hospital, id, cancellationToken).ConfigureAwait(false);
         (byte[]? content, long length) = await DownloadAsync(blob, _maxBytes, cancellationToken).ConfigureAwait(false);
         if (content is null && length > _maxBytes)
         {
-            // Refused from the blob's properties: a multi-gigabyte upload is never buffered in the worker.
+            // Refused from the blob's properties: a multi-gigabyte upload is never buffered in the worker. The size
+            // limit does not depend on a model, so this holds while none is published too.
             LogRejected(_logger, hospital, id, ImageErrorCodes.TooLarge);
             return await _results.UpsertAsync(
                 NewResult(hospital, id, TriageStatus.Rejected, blob.Uri.ToString(), now) with
                 {
                     SourceName = name.Name,
                     ImageBytes = length,
-                    ModelVersion = model.Version,
-                    ModelSha256 = model.OnnxSha256,
+                    ModelVersion = model?.Version,
+                    ModelSha256 = model?.OnnxSha256,
                     ErrorCode = ImageErrorCodes.TooLarge,
                     ErrorReason = $"The blob has {length} bytes; the limit is {_maxBytes} (Imaging:MaxBytes).",
                 },
@@ -104,6 +108,8 @@ public sealed partial class TriageService
                 NewResult(hospital, id, TriageStatus.Failed, blob.Uri.ToString(), now) with
                 {
                     SourceName = name.Name,
+                    ImageContainer = blob.BlobContainerName,
+                    ImageBlobName = blob.Name,
                     ErrorCode = TriageFailureCodes.BlobMissing,
                     ErrorReason = "The blob was deleted before it could be scored.",
                 },
@@ -112,25 +118,27 @@ public sealed partial class TriageService
 
         string sha = ModelPackage.Sha256Hex(content);
         TriageResult? existing = await _results.GetAsync(hospital, id, cancellationToken).ConfigureAwait(false);
-        if (existing is { Status: not TriageStatus.Failed } && existing.ContentSha256 == sha
+        TriageResult blobResult = NewResult(hospital, id, TriageStatus.Scored, blob.Uri.ToString(), now) with
+        {
+            SourceName = name.Name,
+            ImageContainer = blob.BlobContainerName,
+            ImageBlobName = blob.Name,
+            ContentSha256 = sha,
+            ImageBytes = content.Length,
+        };
+        if (model is null)
+        {
+            return await RecordPendingAsync(existing, blobResult, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (existing is { Status: TriageStatus.Scored or TriageStatus.Rejected } && existing.ContentSha256 == sha
             && existing.ModelVersion == model.Version && existing.ModelSha256 == model.OnnxSha256)
         {
             LogDuplicate(_logger, hospital, id);
             return existing;
         }
 
-        TriageResult result = await ScoreAsync(
-            NewResult(hospital, id, TriageStatus.Scored, blob.Uri.ToString(), now) with
-            {
-                SourceName = name.Name,
-                ImageContainer = blob.BlobContainerName,
-                ImageBlobName = blob.Name,
-                ContentSha256 = sha,
-                ImageBytes = content.Length,
-            },
-            content,
-            model,
-            cancellationToken).ConfigureAwait(false);
+        TriageResult result = await ScoreAsync(blobResult, content, model, cancellationToken).ConfigureAwait(false);
         return await _results.UpsertAsync(result, cancellationToken).ConfigureAwait(false);
     }
 
@@ -224,6 +232,41 @@ public sealed partial class TriageService
                 ErrorCode = TriageFailureCodes.RetriesExhausted,
                 ErrorReason = "Scoring failed on every attempt the Functions host made (storage or model loading), so it "
                     + "stopped retrying. The cause is in the function logs; upload the image again to retry.",
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The active model, or null when none can be served (the blob then waits as a pending row).</summary>
+    private async Task<ModelManifest?> TryGetActiveModelAsync(string hospital, string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _models.GetActiveAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ModelUnavailableException ex)
+        {
+            LogNoModel(_logger, ex, hospital, id);
+            return null;
+        }
+    }
+
+    private async Task<TriageResult> RecordPendingAsync(TriageResult? existing, TriageResult blobResult, CancellationToken cancellationToken)
+    {
+        if (existing is { Status: TriageStatus.Scored or TriageStatus.Rejected } && existing.ContentSha256 == blobResult.ContentSha256)
+        {
+            // This instance has no model (yet) but the same bytes were already scored: a replay must not undo that.
+            LogDuplicate(_logger, blobResult.Hospital, blobResult.Id);
+            return existing;
+        }
+
+        return await _results.UpsertAsync(
+            blobResult with
+            {
+                Status = TriageStatus.Pending,
+                ErrorCode = TriagePendingCodes.NoModel,
+                ErrorReason = "No model could be served when the image arrived (none published yet, or the published one "
+                    + "cannot be loaded). The image is kept and scored by the reconciliation sweep (Triage:ReconcileSchedule, "
+                    + "or covid results reconcile) once a model is served; there is no need to upload it again.",
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -329,6 +372,9 @@ public sealed partial class TriageService
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Result {Hospital}/{ResultId}: same content already scored by the active model; delivery ignored")]
     private static partial void LogDuplicate(ILogger logger, string hospital, string resultId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Result {Hospital}/{ResultId}: no model can be served; recorded as pending")]
+    private static partial void LogNoModel(ILogger logger, Exception exception, string hospital, string resultId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Result {Hospital}/{ResultId}: the blob disappeared before scoring")]
     private static partial void LogBlobMissing(ILogger logger, string hospital, string resultId);

@@ -21,6 +21,7 @@ public static class TriageServiceCollectionExtensions
         services.TryAddSingleton<HeatMapStore>();
         services.TryAddSingleton<TriageService>();
         services.TryAddSingleton<ResultLabellingService>();
+        services.TryAddSingleton<ResultReconciler>();
         services.AddHostedService<ModelRefreshService>();
         return services;
     }

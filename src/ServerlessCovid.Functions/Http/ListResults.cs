@@ -117,7 +117,7 @@ public sealed class ListResults(TriageResultStore results)
             {
                 if (!TryParseStatus(part, out TriageStatus parsed))
                 {
-                    return (null, $"'status' must be one of 'scored', 'rejected', 'failed', or a comma-separated list of them, got '{status}'.");
+                    return (null, $"'status' must be one of 'scored', 'rejected', 'failed', 'pending', or a comma-separated list of them, got '{status}'.");
                 }
 
                 statuses.Add(parsed);

@@ -7,7 +7,8 @@ namespace ServerlessCovid.Functions.Triage;
 
 /// <summary>
 /// Blob trigger on <c>{Storage:XraysContainer}/{hospital}/{name}</c>. Bad input ends as a rejected row and returns
-/// normally (no retry); transient failures throw, the host retries up to <c>poisonBlobThreshold</c> (host.json) and
+/// normally (no retry); a blob that arrives before any model is served ends as a pending row that
+/// <see cref="ReconcileXrays"/> scores later (no retry either); transient failures throw, the host retries up to <c>poisonBlobThreshold</c> (host.json) and
 /// then queues the blob on <c>webjobs-blobtrigger-poison</c>, where <see cref="RecordPoisonXray"/> records it.
 /// </summary>
 public sealed partial class TriageUploadedXray(TriageService triage, ILogger<TriageUploadedXray> logger)

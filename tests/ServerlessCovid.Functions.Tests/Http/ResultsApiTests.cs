@@ -129,7 +129,7 @@ public sealed class ResultsApiTests(AzuriteFixture azurite)
     }
 
     [Theory]
-    [InlineData("?status=pending", ApiErrorCodes.InvalidQuery)]
+    [InlineData("?status=queued", ApiErrorCodes.InvalidQuery)]
     [InlineData("?status=1", ApiErrorCodes.InvalidQuery)]
     [InlineData("?label=pneumonia", ApiErrorCodes.InvalidQuery)]
     [InlineData("?from=yesterday", ApiErrorCodes.InvalidQuery)]

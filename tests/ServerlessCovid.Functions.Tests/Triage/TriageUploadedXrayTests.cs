@@ -121,17 +121,23 @@ public sealed class TriageUploadedXrayTests(AzuriteFixture azurite)
     }
 
     [Fact]
-    public async Task Run_NoModelPublished_ThrowsSoTheHostRetriesAndWritesNothing()
+    public async Task Run_NoModelPublished_WritesPendingRowWithoutThrowing()
     {
         // Setup
         await using FunctionsTestApp app = FunctionsTestApp.Create(azurite);
-        BlobClient blob = await app.UploadXrayAsync("h1/a.png", TestXrays.Covid());
+        byte[] image = TestXrays.Covid();
+        BlobClient blob = await app.UploadXrayAsync("h1/a.png", image);
 
-        // Trigger
-        await Assert.ThrowsAsync<ModelUnavailableException>(() => app.Function<TriageUploadedXray>().Run(blob, CancellationToken.None));
+        // Trigger: returns normally, so the host spends none of its retries.
+        await app.Function<TriageUploadedXray>().Run(blob, CancellationToken.None);
 
         // Verify
-        Assert.Empty((await app.Results.ListAsync("h1", new TriageResultQuery())).Items);
+        TriageResult row = Assert.Single((await app.Results.ListAsync("h1", new TriageResultQuery())).Items);
+        Assert.Equal((TriageStatus.Pending, TriagePendingCodes.NoModel), (row.Status, row.ErrorCode));
+        Assert.Equal((app.Storage.XraysContainer, "h1/a.png"), (row.ImageContainer, row.ImageBlobName));
+        Assert.Equal(ModelPackage.Sha256Hex(image), row.ContentSha256);
+        Assert.Null(row.Label);
+        Assert.Contains("reconcil", row.ErrorReason, StringComparison.Ordinal);
     }
 
     [Fact]
