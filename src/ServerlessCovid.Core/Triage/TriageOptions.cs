@@ -17,4 +17,15 @@ public sealed class TriageOptions
     /// <summary>Retry-After for HTTP callers while no model is published.</summary>
     [Range(1, 3600)]
     public int RetryAfterSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Attempts the poison recorder makes to write a <c>failed</c> row within one invocation before it lets the host
+    /// redeliver the queue message (see <see cref="BlobFailureRecorder"/>).
+    /// </summary>
+    [Range(1, 20)]
+    public int PoisonRecordAttempts { get; set; } = 8;
+
+    /// <summary>First pause between those attempts; it doubles each time, up to 30 s.</summary>
+    [Range(1, 60_000)]
+    public int PoisonRecordBaseDelayMilliseconds { get; set; } = 1000;
 }

@@ -162,19 +162,9 @@ public sealed partial class TriageService
         {
             // Upload before the row is written, so a row never points at an image that is not there.
             string blobName = $"{hospital}/{id}.{result.ImageFormat ?? "bin"}";
-            await _uploadsCreated.RunAsync(cancellationToken).ConfigureAwait(false);
             BlobUploadOptions upload = new() { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypes.ForFileName(blobName) } };
-            try
-            {
-                await _uploads.GetBlobClient(blobName).UploadAsync(new BinaryData(image), upload, cancellationToken).ConfigureAwait(false);
-            }
-            catch (RequestFailedException ex) when (AsyncOnce.IsMissingResource(ex))
-            {
-                // The container was deleted while this process ran: create it again, then upload.
-                _uploadsCreated.Forget();
-                await _uploadsCreated.RunAsync(cancellationToken).ConfigureAwait(false);
-                await _uploads.GetBlobClient(blobName).UploadAsync(new BinaryData(image), upload, cancellationToken).ConfigureAwait(false);
-            }
+            await _uploadsCreated.RunAsync(
+                ct => _uploads.GetBlobClient(blobName).UploadAsync(new BinaryData(image), upload, ct), cancellationToken).ConfigureAwait(false);
 
             result = result with { ImageContainer = _uploads.Name, ImageBlobName = blobName };
         }

@@ -18,6 +18,7 @@ public static class TriageServiceCollectionExtensions
         services.AddTriageStorage();
         services.TryAddSingleton<CurrentModelProvider>();
         services.TryAddSingleton<TriageService>();
+        services.TryAddSingleton<BlobFailureRecorder>();
         services.TryAddSingleton<ResultLabellingService>();
         services.AddHostedService<ModelRefreshService>();
         return services;
