@@ -54,6 +54,38 @@ public sealed class LabelsCommandTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(2, stored.Count(s => s.Label == "normal" && s.Source == "kermany" && s.GroupId.StartsWith("pn", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData(2)]
+    [InlineData(8)]
+    public async Task LabelsImport_ConcurrentRunsOverlappingWithConflictingLabels_LeaveExactlyOneCopyPerImage(int runs)
+    {
+        // Arrange: every run holds the same six images; half the runs file them as covid, half as normal.
+        StorageOptions options = azurite.NewStorageOptions();
+        string[][] args = new string[runs][];
+        for (int run = 0; run < runs; run++)
+        {
+            string data = Path.Combine(_work.FullName, $"run{run}");
+            string label = run % 2 == 0 ? "covid" : "normal";
+            for (int i = 0; i < 6; i++)
+            {
+                SaveImage(data, label, $"x{i}.png", new Rgb24((byte)(100 + i), 90, 80));
+            }
+
+            args[run] = ["labels", "import", data, "--hospital", "st-marys", "--json", .. StorageCliArguments.For(azurite, options)];
+        }
+
+        // Act
+        CliRun[] results = await Task.WhenAll(args.Select(a => Task.Run(() => CliRunner.RunAsync(a))));
+
+        // Assert
+        Assert.All(results, r => Assert.True(r.ExitCode == CovidCli.Success, r.Error));
+        LabelledImageStore store = new(
+            azurite.CreateBlobServiceClient(), Options.Create(options), TimeProvider.System, NullLogger<LabelledImageStore>.Instance);
+        IReadOnlyList<LabelledImage> stored = await store.ListAsync(hospital: "st-marys");
+        Assert.Equal(6, stored.Count);
+        Assert.Equal(6, stored.Select(s => s.Id).Distinct(StringComparer.Ordinal).Count());
+    }
+
     [Fact]
     public async Task LabelsImport_FolderWithoutImages_FailsSayingSo()
     {

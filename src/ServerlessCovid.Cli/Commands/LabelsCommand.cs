@@ -65,11 +65,12 @@ public static class LabelsCommand
                 {
                     byte[] bytes = await File.ReadAllBytesAsync(item.Path, cancellationToken).ConfigureAwait(false);
                     string sha = ModelPackage.Sha256Hex(bytes);
+                    string id = "import-" + sha[..32];
                     LabelledImageAddResult result = await store.AddAsync(
                         new LabelledImageRequest
                         {
                             Hospital = hospitalId,
-                            Id = "import-" + sha[..32],
+                            Id = id,
                             Label = item.Label,
                             Extension = Path.GetExtension(item.Path).TrimStart('.').ToLowerInvariant(),
                             LabelledBy = by,
@@ -78,6 +79,9 @@ public static class LabelsCommand
                         },
                         BinaryData.FromBytes(bytes),
                         cancellationToken).ConfigureAwait(false);
+                    // Imports have no result row to hold the label: a concurrent import that filed the same image
+                    // under the other label must not leave a copy under each.
+                    await store.SettleAsync(hospitalId, id, cancellationToken).ConfigureAwait(false);
                     counts[result.Status] = counts.GetValueOrDefault(result.Status) + 1;
                     progress.Increment();
                 }

@@ -254,8 +254,8 @@ public static class PredictCommand
 
     /// <summary>
     /// Reads at most <paramref name="maxBytes"/> + 1 bytes: a file over the cap is <c>too_large</c> before it is
-    /// loaded, and a path that is not a regular file (a directory, a device such as /dev/zero whose length says
-    /// nothing about what it yields) is <c>not_regular_file</c>.
+    /// loaded, and a path that is not a regular file (a directory, a FIFO, which is never opened in blocking mode, or
+    /// a device such as /dev/zero whose length says nothing about what it yields) is <c>not_regular_file</c>.
     /// </summary>
     internal static async Task<byte[]> ReadImageFileAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
@@ -264,7 +264,8 @@ public static class PredictCommand
             throw new ImageRejectedException(NotRegularFile, $"'{path}' is a directory, not an image file.");
         }
 
-        FileStream file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        FileStream file = NonBlockingFileOpener.OpenSeekable(path) ?? throw new ImageRejectedException(
+            NotRegularFile, $"'{path}' is a pipe, socket or terminal, not an image file.");
         await using ConfiguredAsyncDisposable disposal = file.ConfigureAwait(false);
         long declared = file.Length;
         if (declared > maxBytes)

@@ -117,6 +117,7 @@ internal sealed class HardenedImageDecoder
                     break;
                 case WebpFormat:
                     ImagePreScan.CheckWebp(bytes);
+                    WebpChunks.RefuseUnlessAccepted(_options);
                     break;
                 default:
                     break;

@@ -43,4 +43,13 @@ public sealed class ImageInputOptions
     /// </summary>
     [Range(1, 100_000)]
     public int MaxJpegScans { get; set; } = 100;
+
+    /// <summary>
+    /// Whether WebP is decoded once its container checks pass. Off by default: ImageSharp decodes a WebP bitstream
+    /// cut short (with its RIFF and chunk sizes rewritten to match) without an error, lossless and lossy alike, even
+    /// at 10% of its length, so a truncated WebP would be scored as if whole; completeness cannot be verified short of
+    /// a second decoder. Refused WebP is <see cref="ImageErrorCodes.UnsupportedFormat"/>; turn this on only for
+    /// sources whose WebP files are known to be whole.
+    /// </summary>
+    public bool AcceptUnverifiedWebp { get; set; }
 }

@@ -805,7 +805,7 @@ internal static class ImagePreScan
 
     // ------------------------------------------------------------------ WebP
 
-    /// <summary>The RIFF size and every chunk's size must fit inside the file.</summary>
+    /// <summary>The RIFF size and every chunk's size must fit inside the file; <see cref="WebpChunks"/> checks what they hold.</summary>
     public static void CheckWebp(ReadOnlySpan<byte> webp)
     {
         if (webp.Length < 20)
@@ -821,6 +821,7 @@ internal static class ImagePreScan
 
         long position = 12;
         bool image = false;
+        int canvasPixels = 0;
         while (position + 8 <= riffEnd)
         {
             ReadOnlySpan<byte> fourCc = webp.Slice((int)position, 4);
@@ -831,6 +832,7 @@ internal static class ImagePreScan
                 throw Truncated("webp", $"its {System.Text.Encoding.ASCII.GetString(fourCc)} chunk runs past the end of the file");
             }
 
+            WebpChunks.Check(fourCc, webp.Slice((int)position + 8, (int)size), ref canvasPixels);
             image |= fourCc.SequenceEqual("VP8 "u8) || fourCc.SequenceEqual("VP8L"u8);
             position = end + (size & 1);
         }

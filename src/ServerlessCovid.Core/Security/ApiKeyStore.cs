@@ -61,13 +61,19 @@ public sealed partial class ApiKeyStore
 
     public async Task<IReadOnlyList<ApiKeyInfo>> ListAsync(CancellationToken cancellationToken = default)
     {
-        await _tableCreated.RunAsync(cancellationToken).ConfigureAwait(false);
-        List<ApiKeyInfo> keys = [];
-        await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(
-            TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), cancellationToken: cancellationToken).ConfigureAwait(false))
-        {
-            keys.Add(ToInfo(entity));
-        }
+        List<ApiKeyInfo> keys = await _tableCreated.RunAsync(
+            async ct =>
+            {
+                List<ApiKeyInfo> read = [];
+                await foreach (TableEntity entity in _table.QueryAsync<TableEntity>(
+                    TableClient.CreateQueryFilter($"PartitionKey eq {Partition}"), cancellationToken: ct).ConfigureAwait(false))
+                {
+                    read.Add(ToInfo(entity));
+                }
+
+                return read;
+            },
+            cancellationToken).ConfigureAwait(false);
 
         return [.. keys.OrderBy(k => k.Hospital ?? string.Empty, StringComparer.Ordinal).ThenBy(k => k.CreatedUtc)];
     }
@@ -80,9 +86,8 @@ public sealed partial class ApiKeyStore
             return false;
         }
 
-        await _tableCreated.RunAsync(cancellationToken).ConfigureAwait(false);
-        NullableResponse<TableEntity> row = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
+        NullableResponse<TableEntity> row = await _tableCreated.RunAsync(
+            ct => _table.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         if (!row.HasValue || row.Value is null)
         {
             return false;
@@ -91,7 +96,8 @@ public sealed partial class ApiKeyStore
         if (row.Value.GetDateTimeOffset("RevokedUtc") is null)
         {
             row.Value["RevokedUtc"] = DateTimeOffset.UtcNow;
-            await _table.UpdateEntityAsync(row.Value, row.Value.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            await _tableCreated.RunAsync(
+                ct => _table.UpdateEntityAsync(row.Value, row.Value.ETag, TableUpdateMode.Replace, ct), cancellationToken).ConfigureAwait(false);
             LogRevoked(_logger, id);
         }
 
@@ -106,9 +112,8 @@ public sealed partial class ApiKeyStore
             return null;
         }
 
-        await _tableCreated.RunAsync(cancellationToken).ConfigureAwait(false);
-        NullableResponse<TableEntity> row = await _table.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: cancellationToken)
-            .ConfigureAwait(false);
+        NullableResponse<TableEntity> row = await _tableCreated.RunAsync(
+            ct => _table.GetEntityIfExistsAsync<TableEntity>(Partition, id, cancellationToken: ct), cancellationToken).ConfigureAwait(false);
         if (!row.HasValue || row.Value is not { } entity || entity.GetDateTimeOffset("RevokedUtc") is not null)
         {
             return null;
@@ -130,7 +135,6 @@ public sealed partial class ApiKeyStore
 
     private async Task<IssuedApiKey> AddAsync(CallerRole role, string? hospital, string name, CancellationToken cancellationToken)
     {
-        await _tableCreated.RunAsync(cancellationToken).ConfigureAwait(false);
         (string key, string id, byte[] salt, byte[] hash) = ApiKeys.Generate();
         DateTimeOffset created = DateTimeOffset.UtcNow;
         TableEntity entity = new(Partition, id)
@@ -142,7 +146,7 @@ public sealed partial class ApiKeyStore
             ["Hash"] = hash,
             ["CreatedUtc"] = created,
         };
-        await _table.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+        await _tableCreated.RunAsync(ct => _table.AddEntityAsync(entity, ct), cancellationToken).ConfigureAwait(false);
         LogIssued(_logger, id, role, name);
         return new IssuedApiKey(key, new ApiKeyInfo(id, role, hospital, name, created, null));
     }

@@ -150,16 +150,16 @@ public sealed partial class BlobModelRegistry : IModelRegistry
             throw Conflict(expectedCurrentETag, current);
         }
 
-        bool ownsVersion = await UploadVersionAsync(package, artifactsDirectory, cancellationToken).ConfigureAwait(false);
+        OwnedVersion? owned = await UploadVersionAsync(package, artifactsDirectory, cancellationToken).ConfigureAwait(false);
         CurrentModelPointer pointer;
         try
         {
             pointer = await SwitchAsync(version, package.Manifest.OnnxSha256, "published", current, cancellationToken)
                 .ConfigureAwait(false);
         }
-        catch (ModelRegistryConflictException) when (ownsVersion)
+        catch (ModelRegistryConflictException) when (owned is not null)
         {
-            await DeleteLosingVersionAsync(version, cancellationToken).ConfigureAwait(false);
+            await DeleteLosingVersionAsync(owned, cancellationToken).ConfigureAwait(false);
             throw;
         }
 
@@ -232,26 +232,33 @@ public sealed partial class BlobModelRegistry : IModelRegistry
     }
 
     /// <summary>
-    /// Uploads the version's blobs, manifest last. Returns true only when this call wrote the manifest, i.e. owns the
-    /// version folder; false when an earlier or concurrent publisher of the same model did.
+    /// Uploads the version's blobs, manifest last. Returns what this call wrote (blob names and their ETags) only when
+    /// it wrote the manifest, i.e. owns the version folder; null when an earlier or concurrent publisher of the same
+    /// model did.
     /// </summary>
-    private async Task<bool> UploadVersionAsync(ModelPackage package, string? artifactsDirectory, CancellationToken cancellationToken)
+    private async Task<OwnedVersion?> UploadVersionAsync(ModelPackage package, string? artifactsDirectory, CancellationToken cancellationToken)
     {
         string version = package.Manifest.Version;
         ModelManifest? existing = await TryReadManifestAsync(version, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
             EnsureSameModel(existing, package.Manifest);
-            return false;
+            return null;
         }
 
-        await UploadAsync($"{version}/{ModelManifest.OnnxFileName}", new BinaryData(package.Onnx), null, cancellationToken)
-            .ConfigureAwait(false);
+        Dictionary<string, ETag> uploaded = new(StringComparer.Ordinal);
+        async Task UploadOwnedAsync(string blobName, BinaryData content)
+        {
+            BlobContentInfo info = await UploadAsync(blobName, content, null, cancellationToken).ConfigureAwait(false);
+            uploaded[blobName] = info.ETag;
+        }
+
+        await UploadOwnedAsync($"{version}/{ModelManifest.OnnxFileName}", new BinaryData(package.Onnx)).ConfigureAwait(false);
         if (package.Manifest.Weights is { } weightsInfo)
         {
             ReadOnlyMemory<byte> weights = package.Weights ?? throw new InvalidOperationException(
                 $"Model {version} was loaded without its weights; publishing it would name a missing file.");
-            await UploadAsync($"{version}/{weightsInfo.FileName}", new BinaryData(weights), null, cancellationToken).ConfigureAwait(false);
+            await UploadOwnedAsync($"{version}/{weightsInfo.FileName}", new BinaryData(weights)).ConfigureAwait(false);
         }
 
         if (artifactsDirectory is not null)
@@ -265,16 +272,17 @@ public sealed partial class BlobModelRegistry : IModelRegistry
                 }
 
                 using FileStream stream = File.OpenRead(file);
-                await UploadAsync($"{version}/{relative}", await BinaryData.FromStreamAsync(stream, cancellationToken).ConfigureAwait(false),
-                    null, cancellationToken).ConfigureAwait(false);
+                await UploadOwnedAsync($"{version}/{relative}", await BinaryData.FromStreamAsync(stream, cancellationToken).ConfigureAwait(false))
+                    .ConfigureAwait(false);
             }
         }
 
+        BinaryData manifest = BinaryData.FromString(package.Manifest.ToJson());
         try
         {
-            await UploadAsync($"{version}/{ModelManifest.FileName}", BinaryData.FromString(package.Manifest.ToJson()),
+            BlobContentInfo info = await UploadAsync($"{version}/{ModelManifest.FileName}", manifest,
                 new BlobRequestConditions { IfNoneMatch = ETag.All }, cancellationToken).ConfigureAwait(false);
-            return true;
+            return new OwnedVersion(version, manifest, info.ETag, uploaded);
         }
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
@@ -282,7 +290,7 @@ public sealed partial class BlobModelRegistry : IModelRegistry
             ModelManifest winner = await TryReadManifestAsync(version, cancellationToken).ConfigureAwait(false)
                 ?? throw new ModelRegistryConflictException($"Model {version} changed while publishing.", ex);
             EnsureSameModel(winner, package.Manifest);
-            return false;
+            return null;
         }
     }
 
@@ -326,8 +334,9 @@ public sealed partial class BlobModelRegistry : IModelRegistry
             HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypes.ForFileName(blobName) },
             Conditions = conditions,
         };
-        Response<BlobContentInfo> response = await _container.GetBlobClient(blobName)
-            .UploadAsync(content, options, cancellationToken).ConfigureAwait(false);
+        // Through the creation guard: a models container deleted while the process runs comes back on the next publish.
+        Response<BlobContentInfo> response = await _containerCreated.RunAsync(
+            ct => _container.GetBlobClient(blobName).UploadAsync(content, options, ct), cancellationToken).ConfigureAwait(false);
         return response.Value;
     }
 

@@ -1,4 +1,3 @@
-using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 
@@ -21,19 +20,9 @@ internal sealed class RecreatingContainer
     public BlobContainerClient Client { get; }
 
     /// <summary>Uploads (overwriting) with the content type of the blob name's extension.</summary>
-    public async Task UploadAsync(string blobName, BinaryData content, CancellationToken cancellationToken)
+    public Task UploadAsync(string blobName, BinaryData content, CancellationToken cancellationToken)
     {
-        await _created.RunAsync(cancellationToken).ConfigureAwait(false);
         BlobUploadOptions upload = new() { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypes.ForFileName(blobName) } };
-        try
-        {
-            await Client.GetBlobClient(blobName).UploadAsync(content, upload, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (AsyncOnce.IsMissingResource(ex))
-        {
-            _created.Forget();
-            await _created.RunAsync(cancellationToken).ConfigureAwait(false);
-            await Client.GetBlobClient(blobName).UploadAsync(content, upload, cancellationToken).ConfigureAwait(false);
-        }
+        return _created.RunAsync(ct => Client.GetBlobClient(blobName).UploadAsync(content, upload, ct), cancellationToken);
     }
 }

@@ -32,4 +32,15 @@ public sealed class TriageOptions
     /// </summary>
     [Range(1, 5000)]
     public int ReconcileMaxBlobsPerRun { get; set; } = 500;
+
+    /// <summary>
+    /// Attempts the poison recorder makes to write a <c>failed</c> row within one invocation before it lets the host
+    /// redeliver the queue message (see <see cref="BlobFailureRecorder"/>).
+    /// </summary>
+    [Range(1, 20)]
+    public int PoisonRecordAttempts { get; set; } = 8;
+
+    /// <summary>First pause between those attempts; it doubles each time, up to 30 s.</summary>
+    [Range(1, 60_000)]
+    public int PoisonRecordBaseDelayMilliseconds { get; set; } = 1000;
 }

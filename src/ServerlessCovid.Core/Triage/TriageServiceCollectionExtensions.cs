@@ -20,6 +20,7 @@ public static class TriageServiceCollectionExtensions
         services.TryAddSingleton<CurrentModelProvider>();
         services.TryAddSingleton<HeatMapStore>();
         services.TryAddSingleton<TriageService>();
+        services.TryAddSingleton<BlobFailureRecorder>();
         services.TryAddSingleton<ResultLabellingService>();
         services.TryAddSingleton<ResultReconciler>();
         services.AddHostedService<ModelRefreshService>();

@@ -13,7 +13,8 @@ namespace ServerlessCovid.Functions.Http;
 /// <c>GET /api/model</c>: the published current model (what <c>current.json</c> points at), its manifest and
 /// headline validation metrics, the version this instance is serving right now (it catches up within the refresh
 /// interval), and a link to the evaluation report. 404 <c>no_model_published</c> before the first publish; 503
-/// <c>model_unavailable</c> when <c>current.json</c> is malformed (serving cannot follow it either).
+/// <c>model_unavailable</c> when <c>current.json</c> is malformed, or the manifest of the version it names is
+/// missing or malformed (serving cannot follow it either).
 /// </summary>
 public sealed class GetModel(BlobModelRegistry registry, IXrayClassifier classifier, IOptions<TriageOptions> options)
 {
@@ -39,16 +40,36 @@ public sealed class GetModel(BlobModelRegistry registry, IXrayClassifier classif
                 "No model has been published yet; triage answers 503 until one is.");
         }
 
-        ModelManifest? manifest = await registry.TryReadManifestAsync(current.Version, cancellationToken).ConfigureAwait(false);
-        BinaryData? report = await registry.DownloadArtifactAsync(current.Version, GetModelFile.ReportFileName, cancellationToken)
-            .ConfigureAwait(false);
+        ModelManifest? manifest;
+        BinaryData? report;
+        try
+        {
+            manifest = await registry.TryReadManifestAsync(current.Version, cancellationToken).ConfigureAwait(false);
+            report = await registry.DownloadArtifactAsync(current.Version, GetModelFile.ReportFileName, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (InvalidModelPackageException ex)
+        {
+            // Malformed manifest (or an artifact over the size cap): serving cannot load this version either.
+            return Problems.ServiceUnavailable(ApiErrorCodes.ModelUnavailable, ex.Message, options.Value.RetryAfterSeconds);
+        }
+
+        if (manifest is null)
+        {
+            return Problems.ServiceUnavailable(
+                ApiErrorCodes.ModelUnavailable,
+                $"current.json names model {current.Version}, but its {ModelManifest.FileName} is missing; roll back to a published "
+                + "version or publish again.",
+                options.Value.RetryAfterSeconds);
+        }
+
         return new JsonResponse(new ModelResponse(
             current.Version,
             current.OnnxSha256,
             current.SwitchedUtc,
             current.Reason,
             classifier.CurrentModel?.Version,
-            manifest?.Evaluation,
+            manifest.Evaluation,
             report is null ? null : GetModelFile.Link(current.Version, GetModelFile.ReportFileName),
             manifest,
             Disclaimers.ResearchOnly));

@@ -11,9 +11,10 @@ namespace ServerlessCovid.Functions.Triage;
 /// Queue trigger on the host's blob-trigger poison queue (<c>webjobs-blobtrigger-poison</c>). The host writes one
 /// JSON message per blob it gave up on — <c>{"Type":"BlobTrigger","FunctionId":...,"BlobType":...,
 /// "ContainerName":...,"BlobName":...,"ETag":...}</c> — and this records it as a <c>failed</c> row, so no image
-/// is lost silently. The queue is shared by every blob trigger on the account; other containers are ignored.
+/// is lost silently. The queue is shared by every blob trigger on the account; other containers are ignored. Storage
+/// errors are retried with back-off inside the invocation, then thrown so the host redelivers the message.
 /// </summary>
-public sealed partial class RecordPoisonXray(TriageService triage, BlobServiceClient blobs, ILogger<RecordPoisonXray> logger)
+public sealed partial class RecordPoisonXray(BlobFailureRecorder recorder, BlobServiceClient blobs, ILogger<RecordPoisonXray> logger)
 {
     public const string PoisonQueue = "webjobs-blobtrigger-poison";
 
@@ -33,7 +34,7 @@ public sealed partial class RecordPoisonXray(TriageService triage, BlobServiceCl
         }
 
         BlobClient blob = blobs.GetBlobContainerClient(container).GetBlobClient(blobName);
-        TriageResult? result = await triage.RecordBlobFailureAsync(blob, cancellationToken).ConfigureAwait(false);
+        TriageResult? result = await recorder.RecordAsync(blob, cancellationToken).ConfigureAwait(false);
         if (result is null)
         {
             LogNotOurs(logger, container);

@@ -126,6 +126,64 @@ public sealed class BlobModelRegistryGuardTests(AzuriteFixture azurite)
         Assert.Equal("v2", (await rival.LoadPackageAsync("v2")).Manifest.Version);
     }
 
+    [Fact]
+    public async Task PublishAsync_SameModelRivalSwitchesDuringTheLosersCleanup_KeepsTheFolderItNowServes()
+    {
+        // Arrange: the loser's v2 loses to v3; a same-model rival that read current.json (v3) and found the loser's
+        // v2 manifest switches to v2 right after the loser deleted that manifest, i.e. between its check and its deletes.
+        StorageOptions options = azurite.NewStorageOptions();
+        BlobModelRegistry rival = CreateRegistry(options);
+        CurrentModelPointer v1 = await rival.PublishAsync(TestModelPackages.Create("v1"), null, null);
+        ModelPackage v2 = TestModelPackages.Create("v2", scale: 5f);
+        CurrentModelPointer? seen = null;
+        BlobModelRegistry loser = CreateRegistry(options, new RaceAfter(
+            RaceAfter.Step("PUT", "v2/manifest.json", async () =>
+            {
+                await rival.PublishAsync(TestModelPackages.Create("v3", scale: 3f), null, v1.ETag);
+                seen = await rival.GetCurrentAsync();
+            }),
+            RaceAfter.Step("DELETE", "v2/manifest.json", () => rival.SwitchAsync("v2", v2.Manifest.OnnxSha256, "published", seen, CancellationToken.None))));
+
+        // Act
+        await Assert.ThrowsAsync<ModelRegistryConflictException>(() => loser.PublishAsync(v2, null, v1.ETag));
+
+        // Assert: current names v2 and v2 is whole again (manifest restored, nothing else deleted).
+        Assert.Equal("v2", (await rival.GetCurrentAsync())!.Version);
+        Assert.Equal(v2.Manifest.OnnxSha256, (await rival.LoadPackageAsync("v2")).Manifest.OnnxSha256);
+    }
+
+    [Fact]
+    public async Task PublishAsync_SameModelRivalSwitchesAfterTheLosersFence_RivalGetsConflictAndFolderIsDeleted()
+    {
+        // Arrange: as above, but the rival's switch (prepared from the current.json it read before) comes after the
+        // loser fenced current.json: it must fail rather than point at a folder being deleted.
+        StorageOptions options = azurite.NewStorageOptions();
+        BlobModelRegistry rival = CreateRegistry(options);
+        CurrentModelPointer v1 = await rival.PublishAsync(TestModelPackages.Create("v1"), null, null);
+        ModelPackage v2 = TestModelPackages.Create("v2", scale: 5f);
+        CurrentModelPointer? seen = null;
+        Exception? rivalError = null;
+        BlobModelRegistry loser = CreateRegistry(options, new RaceAfter(
+            RaceAfter.Step("PUT", "v2/manifest.json", async () =>
+            {
+                await rival.PublishAsync(TestModelPackages.Create("v3", scale: 3f), null, v1.ETag);
+                seen = await rival.GetCurrentAsync();
+            }),
+            RaceAfter.Step("PUT", "current.json", async () =>
+            {
+                rivalError = await Record.ExceptionAsync(
+                    () => rival.SwitchAsync("v2", v2.Manifest.OnnxSha256, "published", seen, CancellationToken.None));
+            })));
+
+        // Act
+        await Assert.ThrowsAsync<ModelRegistryConflictException>(() => loser.PublishAsync(v2, null, v1.ETag));
+
+        // Assert
+        Assert.IsType<ModelRegistryConflictException>(rivalError);
+        Assert.Equal("v3", (await rival.GetCurrentAsync())!.Version);
+        Assert.Equal(["current.json", "v1/manifest.json", "v1/model.onnx", "v3/manifest.json", "v3/model.onnx"], await BlobNamesAsync(options));
+    }
+
     private async Task<string[]> BlobNamesAsync(StorageOptions options) =>
         await azurite.CreateBlobServiceClient().GetBlobContainerClient(options.ModelsContainer).GetBlobsAsync()
             .Select(b => b.Name).OrderBy(n => n, StringComparer.Ordinal).ToArrayAsync();
@@ -165,6 +223,33 @@ public sealed class BlobModelRegistryGuardTests(AzuriteFixture azurite)
                 && Interlocked.Exchange(ref _fired, 1) == 0)
             {
                 await rival();
+            }
+        }
+    }
+
+    /// <summary>Runs each rival step once, right after the loser's first successful request that matches it.</summary>
+    private sealed class RaceAfter(params (string Method, string PathSuffix, Func<Task> Rival)[] steps) : HttpPipelinePolicy
+    {
+        private readonly bool[] _fired = new bool[steps.Length];
+
+        public static (string Method, string PathSuffix, Func<Task> Rival) Step(string method, string pathSuffix, Func<Task> rival) =>
+            (method, pathSuffix, rival);
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) => ProcessNext(message, pipeline);
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            await ProcessNextAsync(message, pipeline);
+            for (int i = 0; i < steps.Length; i++)
+            {
+                if (!_fired[i]
+                    && message.Request.Method.Method == steps[i].Method
+                    && message.Request.Uri.Path.EndsWith(steps[i].PathSuffix, StringComparison.Ordinal)
+                    && message.Response.Status is >= 200 and < 300)
+                {
+                    _fired[i] = true;
+                    await steps[i].Rival();
+                }
             }
         }
     }

@@ -35,6 +35,37 @@ public sealed class ModelGuardApiTests(AzuriteFixture azurite)
         Assert.Equal("45", response.Headers.RetryAfter.ToString());
     }
 
+    [Theory]
+    [InlineData("{ \"version\": ", "manifest.json is malformed")]
+    [InlineData(null, "manifest.json is missing")]
+    public async Task GetModel_CurrentVersionsManifestMalformedOrMissing_Returns503Problem(string? manifest, string expectedDetail)
+    {
+        // Setup
+        await using FunctionsTestApp app = FunctionsTestApp.Create(azurite);
+        await app.PublishAsync(TestModelPackages.Create("v1"));
+        BlobClient blob = Models(app).GetBlobClient("v1/manifest.json");
+        if (manifest is null)
+        {
+            await blob.DeleteAsync();
+        }
+        else
+        {
+            await blob.UploadAsync(BinaryData.FromString(manifest), overwrite: true);
+        }
+
+        HttpRequest request = HttpTestRequests.Create(app.Provider, "GET");
+
+        // Trigger
+        ExecutedResponse response = await HttpTestRequests.ExecuteAsync(await app.Function<GetModel>().Run(request, CancellationToken.None), request);
+
+        // Verify
+        Assert.Equal(StatusCodes.Status503ServiceUnavailable, response.Status);
+        Assert.StartsWith("application/problem+json", response.ContentType, StringComparison.Ordinal);
+        Assert.Equal(ApiErrorCodes.ModelUnavailable, response.String("code"));
+        Assert.Contains(expectedDetail, response.String("detail"), StringComparison.Ordinal);
+        Assert.Equal("45", response.Headers.RetryAfter.ToString());
+    }
+
     [Fact]
     public async Task RollbackModel_VersionOnnxRuntimeCannotLoad_Returns422AndCurrentUnchanged()
     {

@@ -46,6 +46,22 @@ public sealed partial class LabelledImageStore
     public async Task<LabelledImageAddResult> AddAsync(
         LabelledImageRequest request, BinaryData content, CancellationToken cancellationToken = default)
     {
+        for (int attempt = 1; ; attempt++)
+        {
+            // Null: the concurrent copy this call lost to was deleted before it could be read (another writer
+            // relabelled or settled the id); start again from what is stored now.
+            LabelledImageAddResult? result = await AddOnceAsync(
+                request, content, lastAttempt: attempt >= MaxMirrorAttempts, cancellationToken).ConfigureAwait(false);
+            if (result is not null)
+            {
+                return result;
+            }
+        }
+    }
+
+    private async Task<LabelledImageAddResult?> AddOnceAsync(
+        LabelledImageRequest request, BinaryData content, bool lastAttempt, CancellationToken cancellationToken)
+    {
         (string extension, string sha) = CheckContent(request, content);
         await _labelled.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         List<LabelledImage> existing = await FindAsync(request.Hospital, request.Id, cancellationToken).ConfigureAwait(false);
@@ -78,7 +94,16 @@ public sealed partial class LabelledImageStore
         catch (RequestFailedException ex) when (ex.Status is 409 or 412)
         {
             // A concurrent delivery of the same label won the race: judge by what it stored.
-            BlobProperties properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            BlobProperties properties;
+            try
+            {
+                properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            }
+            catch (RequestFailedException gone) when (gone.Status == 404 && !lastAttempt)
+            {
+                return null;
+            }
+
             return SameOrConflict(FromProperties(blobName, properties.Metadata, properties.ETag, properties.ContentLength)!, sha);
         }
     }
