@@ -61,6 +61,10 @@ param rawUploadCoolAfterDays int = 30
 @minValue(1)
 param rawUploadDeleteAfterDays int = 365
 
+@description('The Functions app\'s blobs_extension system key. Empty (first deployment): uploads are found by the polling blob trigger. Set (scripts/deploy-blob-events.sh reads it once the app runs): an Event Grid subscription delivers them to TriageUploadedXrayEvent and polling is switched off. See docs/deploy.md.')
+@secure()
+param blobsExtensionKey string = ''
+
 var abbrs = loadJsonContent('abbreviations.json')
 var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName, location))
 var tags = {
@@ -130,7 +134,12 @@ var names = {
   registry: '${abbrs.containerRegistryRegistries}${resourceToken}'
   environment: '${abbrs.appManagedEnvironments}${resourceToken}'
   functionsApp: '${abbrs.appContainerApps}func-${resourceToken}'
+  blobEventsTopic: '${abbrs.eventGridSystemTopics}${resourceToken}'
 }
+
+// The Event Grid-sourced blob trigger (src/ServerlessCovid.Functions/Triage/TriageUploadedXrayEvent.cs).
+var eventGridBlobFunction = 'TriageUploadedXrayEvent'
+var blobEventsSubscribed = !empty(blobsExtensionKey)
 
 // Names shared by storage.bicep and the app settings, matching src/ServerlessCovid.Core/Storage/StorageOptions.cs.
 var storageNames = {
@@ -272,9 +281,38 @@ module functionsApp 'modules/functions-app.bicep' = {
     retrainingSchedule: retrainingSchedule
     reconcileSchedule: reconcileSchedule
     entraClientId: entraClientId
+    pollingBlobTriggerDisabled: blobEventsSubscribed
   }
   dependsOn: [
     storageRoleAssignments
+  ]
+}
+
+module blobEvents 'modules/blob-events.bicep' = {
+  name: 'blob-events'
+  params: {
+    location: location
+    tags: tags
+    systemTopicName: names.blobEventsTopic
+    storageAccountName: names.storage
+    containerName: storageNames.xrays
+    functionName: eventGridBlobFunction
+    subscribe: blobEventsSubscribed
+    webhookUrl: blobEventsSubscribed
+      ? 'https://${functionsApp.outputs.fqdn}/runtime/webhooks/blobs?functionName=Host.Functions.${eventGridBlobFunction}&code=${blobsExtensionKey}'
+      : ''
+  }
+}
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'operations-workbook'
+  params: {
+    location: location
+    tags: tags
+    applicationInsightsName: names.applicationInsights
+  }
+  dependsOn: [
+    monitoring
   ]
 }
 
@@ -289,3 +327,5 @@ output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = environment.outputs.name
 output MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output COMPUTE_PROFILE string = computeProfile
+output BLOB_TRIGGER_SOURCE string = blobEventsSubscribed ? 'EventGrid' : 'Polling'
+output EVENT_GRID_SYSTEM_TOPIC_NAME string = blobEvents.outputs.systemTopicName

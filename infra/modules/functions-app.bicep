@@ -89,6 +89,9 @@ param reconcileSchedule string
 @description('Application (client) id of the Microsoft Entra app registration callers sign in to; empty: no built-in authentication, API keys only.')
 param entraClientId string = ''
 
+@description('True once the Event Grid subscription delivers uploads to TriageUploadedXrayEvent: the polling trigger is then switched off so a blob is not handled by both.')
+param pollingBlobTriggerDisabled bool = false
+
 @description('Tenant of that app registration.')
 param entraTenantId string = tenant().tenantId
 
@@ -231,6 +234,21 @@ resource app 'Microsoft.App/containerApps@2026-01-01' = {
             {
               name: 'Inference__CudaDeviceId'
               value: '0'
+            }
+            // One blob trigger per source (docs/deploy.md): polling until the Event Grid subscription exists, then
+            // Event Grid alone. The host reads AzureWebJobs_<function>_Disabled (Linux names cannot hold dots).
+            {
+              name: 'AzureWebJobs_TriageUploadedXray_Disabled'
+              value: pollingBlobTriggerDisabled ? 'true' : 'false'
+            }
+            {
+              name: 'AzureWebJobs_TriageUploadedXrayEvent_Disabled'
+              value: 'false'
+            }
+            // Auto: Azure Monitor, because APPLICATIONINSIGHTS_CONNECTION_STRING is set above.
+            {
+              name: 'Telemetry__Exporter'
+              value: 'Auto'
             }
             // Believe X-MS-CLIENT-PRINCIPAL only when built-in authentication (below) sits in front and sets it.
             {

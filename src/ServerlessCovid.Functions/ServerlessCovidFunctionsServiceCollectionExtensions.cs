@@ -5,6 +5,7 @@ using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Security;
 using ServerlessCovid.Core.Triage;
 using ServerlessCovid.Functions.Security;
+using ServerlessCovid.Functions.Triage;
 using ServerlessCovid.Retraining;
 
 namespace ServerlessCovid.Functions;
@@ -22,6 +23,7 @@ public static class ServerlessCovidFunctionsServiceCollectionExtensions
         services.AddHospitalAccess();
         services.AddSingleton<CallerAuthenticator>();
         services.AddSingleton<HttpAccessGate>();
+        services.AddSingleton<XrayBlobHandler>();
         return services;
     }
 }

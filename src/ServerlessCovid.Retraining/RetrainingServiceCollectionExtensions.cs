@@ -3,6 +3,7 @@ using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.DependencyInjection;
 using ServerlessCovid.Core.Evaluation;
 using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Observability;
 using ServerlessCovid.Core.Storage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessCovid.Retraining.Activities;
@@ -26,6 +27,7 @@ public static class RetrainingServiceCollectionExtensions
 
         // The model registry (idempotent: the Functions root may have registered it already).
         services.AddTriageStorage();
+        services.AddTriageMetrics();
         services.AddDatasets();
         services.TryAddSingleton<ILabelledImageSource, LabelledStoreImageSource>();
         services.TryAddSingleton<RetrainingWorkspace>();

@@ -35,7 +35,7 @@ public sealed class DemoEndToEndTests(AzuriteFixture azurite)
             using JsonDocument summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(output.FullName, DemoCommand.SummaryFileName)));
             JsonElement root = summary.RootElement;
             string version = root.GetProperty("modelVersion").GetString()!;
-            foreach (string section in new[] { "Results table", "Held-out confusion matrix", "Stage timings", "Model and report" })
+            foreach (string section in new[] { "Results table", "Held-out confusion matrix", "Stage timings", "Metric totals", "Model and report" })
             {
                 Assert.Contains(section, run.Output, StringComparison.Ordinal);
             }
@@ -52,6 +52,15 @@ public sealed class DemoEndToEndTests(AzuriteFixture azurite)
             Assert.Contains(stages, s => s.StartsWith("retraining pipeline", StringComparison.Ordinal));
             Assert.Contains(stages, s => s.StartsWith("triage", StringComparison.Ordinal));
             Assert.All(root.GetProperty("stages").EnumerateArray(), s => Assert.True(s.GetProperty("seconds").GetDouble() >= 0));
+
+            // Verify: the metric totals the same instrumentation as the Functions app recorded in process.
+            Dictionary<string, JsonElement> metrics = root.GetProperty("metrics").EnumerateArray()
+                .ToDictionary(m => $"{m.GetProperty("instrument").GetString()} [{m.GetProperty("attributes").GetString()}]");
+            Assert.Equal(10, metrics["serverlesscovid.triage.images [source=blob, status=scored]"].GetProperty("value").GetDouble());
+            Assert.Equal(10, metrics["serverlesscovid.triage.stage.duration [source=blob, stage=total]"].GetProperty("count").GetInt64());
+            Assert.Equal(1, metrics["serverlesscovid.retraining.runs [outcome=published]"].GetProperty("value").GetDouble());
+            Assert.Equal(1, metrics[$"serverlesscovid.model.served [model_version={version}]"].GetProperty("value").GetDouble());
+            Assert.Contains("serverlesscovid.triage.images", run.Output, StringComparison.Ordinal);
 
             // Verify: the model is published and served.
             BlobModelRegistry registry = new(

@@ -55,6 +55,35 @@ public sealed class ConfigurationFilesTests
     }
 
     [Fact]
+    public void LocalSettingsSample_BlobTriggers_PollLocallyAndLeaveEventGridOff()
+    {
+        // Arrange: no Event Grid reaches Azurite or func start, so only the polling trigger may run there.
+        using JsonDocument sample = JsonDocument.Parse(File.ReadAllText(RepoFile("local.settings.sample.json")));
+        JsonElement values = sample.RootElement.GetProperty("Values");
+
+        // Act
+        string? polling = values.GetProperty(TriageUploadedXray.DisabledSetting).GetString();
+        string? events = values.GetProperty(TriageUploadedXrayEvent.DisabledSetting).GetString();
+
+        // Assert
+        Assert.Equal(("false", "true"), (polling, events));
+        Assert.Equal("AzureWebJobs_TriageUploadedXrayEvent_Disabled", TriageUploadedXrayEvent.DisabledSetting);
+    }
+
+    [Fact]
+    public void HostJson_TelemetryMode_IsOpenTelemetryLikeTheWorker()
+    {
+        // Arrange: the worker exports with OpenTelemetry; a host on Application Insights would duplicate invocations.
+        using JsonDocument host = JsonDocument.Parse(File.ReadAllText(RepoFile("host.json")));
+
+        // Act
+        string? mode = host.RootElement.GetProperty("telemetryMode").GetString();
+
+        // Assert
+        Assert.Equal("OpenTelemetry", mode);
+    }
+
+    [Fact]
     public void HostJson_BlobsQueuesAndRoutes_MatchWhatTheFunctionsAssume()
     {
         // Arrange

@@ -69,6 +69,22 @@ public sealed class FunctionsMetadataTests
     }
 
     [Fact]
+    public void TriageUploadedXrayEvent_Metadata_IsTheSameBlobTriggerWithTheEventGridSource()
+    {
+        // Act
+        JsonElement polling = Trigger("TriageUploadedXray");
+        JsonElement events = Trigger("TriageUploadedXrayEvent");
+
+        // Assert: same path, connection and SDK binding; only the source differs (polling has none, i.e. the default).
+        Assert.Equal("blobTrigger", events.GetProperty("type").GetString());
+        Assert.Equal(polling.GetProperty("path").GetString(), events.GetProperty("path").GetString());
+        Assert.Equal(polling.GetProperty("connection").GetString(), events.GetProperty("connection").GetString());
+        Assert.Equal("EventGrid", events.GetProperty("source").GetString());
+        Assert.False(polling.TryGetProperty("source", out _));
+        Assert.Equal("True", events.GetProperty("properties").GetProperty("supportsDeferredBinding").GetString());
+    }
+
+    [Fact]
     public void RecordPoisonXray_Metadata_IsQueueTriggerOnBlobTriggerPoisonQueue()
     {
         // Act

@@ -142,6 +142,8 @@ public static class DemoCommand
         stages.AddRow("total", CliProgress.FormatDuration(TimeSpan.FromSeconds(summary.TotalSeconds)), string.Empty);
         console.Write(stages);
 
+        RenderMetrics(console, summary.Metrics);
+
         console.Write(new Rule("Model and report").LeftJustified());
         Grid grid = new Grid().AddColumn().AddColumn();
         grid.AddRow("Storage", Markup.Escape(summary.Storage));
@@ -161,6 +163,24 @@ public static class DemoCommand
         }
 
         console.WriteLine(Disclaimers.ResearchOnly);
+    }
+
+    /// <summary>The run's metric totals: counters as sums, histograms as count and mean, gauges as their last value.</summary>
+    private static void RenderMetrics(IAnsiConsole console, IReadOnlyList<MetricTotal> metrics)
+    {
+        console.Write(new Rule("Metric totals (ServerlessCovid meter)").LeftJustified());
+        Table table = new Table().Border(TableBorder.Rounded).AddColumns("Instrument", "Attributes", "Value");
+        foreach (MetricTotal metric in metrics)
+        {
+            string value = metric.Kind switch
+            {
+                "histogram" => string.Create(CultureInfo.InvariantCulture, $"{metric.Count} samples, mean {metric.Value / Math.Max(1, metric.Count):0.####}"),
+                _ => metric.Value.ToString("0.####", CultureInfo.InvariantCulture),
+            };
+            table.AddRow(Markup.Escape(metric.Instrument), Markup.Escape(metric.Attributes), Markup.Escape(value));
+        }
+
+        console.Write(table);
     }
 
     private static string Format(double? value) => value?.ToString("0.000", CultureInfo.InvariantCulture) ?? "n/a";

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -10,6 +11,7 @@ using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.Datasets.Labelled;
 using ServerlessCovid.Core.Datasets.Synthetic;
 using ServerlessCovid.Core.Models;
+using ServerlessCovid.Core.Observability;
 using ServerlessCovid.Core.Storage;
 using ServerlessCovid.Core.Storage.Emulator;
 using ServerlessCovid.Core.Triage;
@@ -30,6 +32,7 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
     public async Task<DemoSummary> RunAsync(CancellationToken cancellationToken)
     {
         QuietEmbeddedHosts(context.Verbose);
+        using DemoMetricTotals metrics = new();
         StageClock clock = new();
         AzuriteProcess? azurite = null;
         string connection;
@@ -48,7 +51,7 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
 
         try
         {
-            DemoSummary summary = await RunStagesAsync(clock, connection, cancellationToken).ConfigureAwait(false);
+            DemoSummary summary = await RunStagesAsync(clock, connection, metrics, cancellationToken).ConfigureAwait(false);
             if (azurite is not null)
             {
                 await clock.TimeAsync("stop embedded Azurite", () => azurite.DisposeAsync().AsTask()).ConfigureAwait(false);
@@ -66,7 +69,7 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
         }
     }
 
-    private async Task<DemoSummary> RunStagesAsync(StageClock clock, string connection, CancellationToken cancellationToken)
+    private async Task<DemoSummary> RunStagesAsync(StageClock clock, string connection, DemoMetricTotals metrics, CancellationToken cancellationToken)
     {
         Dictionary<string, string?> overrides = new(context.Settings, StringComparer.OrdinalIgnoreCase)
         {
@@ -106,7 +109,9 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
 
         IReadOnlyList<HeldOutItem> uploaded = await clock.TimeAsync(
             $"triage {storage.XraysContainer}/{settings.Hospital}/ (blob trigger handler)",
-            () => TriageHeldOutAsync(services.GetRequiredService<TriageService>(), blobs.GetBlobContainerClient(storage.XraysContainer), heldOut, cancellationToken),
+            () => TriageHeldOutAsync(
+                services.GetRequiredService<TriageService>(), services.GetRequiredService<TriageMetrics>(),
+                blobs.GetBlobContainerClient(storage.XraysContainer), heldOut, cancellationToken),
             r => $"{r.Count} blobs").ConfigureAwait(false);
 
         TriageResultStore store = services.GetRequiredService<TriageResultStore>();
@@ -152,6 +157,9 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
             Results = results,
             HeldOut = evaluation,
             OutputDirectory = Path.GetFullPath(settings.OutputDirectory),
+
+            // Before the services are disposed, so the served-model gauge can still be observed.
+            Metrics = metrics.Snapshot(),
         };
     }
 
@@ -209,7 +217,7 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
     }
 
     private async Task<IReadOnlyList<HeldOutItem>> TriageHeldOutAsync(
-        TriageService triage, BlobContainerClient xrays, SyntheticDatasetResult heldOut, CancellationToken cancellationToken)
+        TriageService triage, TriageMetrics metrics, BlobContainerClient xrays, SyntheticDatasetResult heldOut, CancellationToken cancellationToken)
     {
         await xrays.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         List<HeldOutItem> items = [];
@@ -221,7 +229,9 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
                 string name = $"{entry.PatientId}.png";
                 BlobClient blob = xrays.GetBlobClient($"{settings.Hospital}/{name}");
                 await blob.UploadAsync(Path.Combine(heldOut.Directory, entry.File), overwrite: true, cancellationToken).ConfigureAwait(false);
+                long started = Stopwatch.GetTimestamp();
                 TriageResult result = await triage.TriageBlobAsync(blob, cancellationToken).ConfigureAwait(false);
+                metrics.RecordTriage(result, TelemetryNames.Sources.Blob, Stopwatch.GetElapsedTime(started));
                 items.Add(new HeldOutItem(name, entry.Label, result.Id));
                 progress.Increment();
             }

@@ -51,6 +51,9 @@ public sealed record DemoSummary
 
     public double TotalSeconds { get; init; }
 
+    /// <summary>Totals of the ServerlessCovid metrics this run recorded (what an OpenTelemetry exporter would have received).</summary>
+    public IReadOnlyList<MetricTotal> Metrics { get; init; } = [];
+
     public string Disclaimer { get; init; } = Disclaimers.ResearchOnly;
 }
 

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Observability;
 using ServerlessCovid.Core.Storage;
 
 namespace ServerlessCovid.Core.Triage;
@@ -23,6 +25,7 @@ public sealed partial class ResultReconciler
     private readonly CurrentModelProvider _models;
     private readonly BlobContainerClient _xrays;
     private readonly int _maxBlobsPerRun;
+    private readonly TriageMetrics _metrics;
     private readonly ILogger<ResultReconciler> _logger;
 
     // One listing position per prefix ("" for all hospitals): a run reads one page and the next run resumes after it.
@@ -36,6 +39,7 @@ public sealed partial class ResultReconciler
         BlobServiceClient blobs,
         IOptions<StorageOptions> storage,
         IOptions<TriageOptions> options,
+        TriageMetrics metrics,
         ILogger<ResultReconciler> logger)
     {
         ArgumentNullException.ThrowIfNull(blobs);
@@ -46,6 +50,7 @@ public sealed partial class ResultReconciler
         _models = models;
         _xrays = blobs.GetBlobContainerClient(storage.Value.XraysContainer);
         _maxBlobsPerRun = options.Value.ReconcileMaxBlobsPerRun;
+        _metrics = metrics;
         _logger = logger;
     }
 
@@ -76,6 +81,7 @@ public sealed partial class ResultReconciler
         ReconcileReport report = tally.ToReport(listingComplete: next is null);
         LogRun(_logger, hospital ?? "*", report.Listed, report.AlreadyHadRow, report.NewlyTriaged, report.PendingRescored,
             report.Rejected, report.Failed, report.Pending, report.Unkeyable, report.ListingComplete);
+        _metrics.RecordReconcile(report);
         return report;
     }
 
@@ -97,7 +103,9 @@ public sealed partial class ResultReconciler
         while (token is not null);
 
         await ReconcilePendingAsync(hospital, modelReady, seen, tally, cancellationToken).ConfigureAwait(false);
-        return tally.ToReport(listingComplete: true);
+        ReconcileReport report = tally.ToReport(listingComplete: true);
+        _metrics.RecordReconcile(report);
+        return report;
     }
 
     private static string Prefix(string? hospital)
@@ -216,9 +224,11 @@ public sealed partial class ResultReconciler
     private async Task TriageAsync(BlobClient blob, bool wasPending, Tally tally, CancellationToken cancellationToken)
     {
         TriageResult result;
+        long started = Stopwatch.GetTimestamp();
         try
         {
             result = await _triage.TriageBlobAsync(blob, cancellationToken).ConfigureAwait(false);
+            _metrics.RecordTriage(result, TelemetryNames.Sources.Reconcile, Stopwatch.GetElapsedTime(started));
         }
         catch (TriageRequestException)
         {

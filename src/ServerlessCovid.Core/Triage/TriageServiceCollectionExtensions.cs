@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using ServerlessCovid.Core.Explainability;
+using ServerlessCovid.Core.Observability;
 using ServerlessCovid.Core.Storage;
 
 namespace ServerlessCovid.Core.Triage;
@@ -17,6 +18,7 @@ public static class TriageServiceCollectionExtensions
         services.AddOptions<TriageOptions>().BindConfiguration(TriageOptions.SectionName)
             .ValidateDataAnnotations().ValidateOnStart();
         services.AddTriageStorage();
+        services.AddTriageMetrics();
         services.TryAddSingleton<CurrentModelProvider>();
         services.TryAddSingleton<HeatMapStore>();
         services.TryAddSingleton<TriageService>();

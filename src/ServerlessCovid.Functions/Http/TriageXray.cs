@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Observability;
 using ServerlessCovid.Core.Storage;
 using ServerlessCovid.Core.Triage;
 
@@ -14,7 +16,8 @@ namespace ServerlessCovid.Functions.Http;
 /// 200 with the stored result; 400/413/415/422 with a stable code for bad input (the rejected result is stored
 /// too, its id in the problem); 503 with Retry-After while no model is published.
 /// </summary>
-public sealed class TriageXray(TriageService triage, IOptions<ImageInputOptions> imaging, IOptions<TriageOptions> options)
+public sealed class TriageXray(
+    TriageService triage, TriageMetrics metrics, IOptions<ImageInputOptions> imaging, IOptions<TriageOptions> options)
 {
     private readonly long _maxBytes = imaging.Value.MaxBytes;
 
@@ -37,14 +40,18 @@ public sealed class TriageXray(TriageService triage, IOptions<ImageInputOptions>
         }
 
         TriageResult result;
+        long started = Stopwatch.GetTimestamp();
         try
         {
             result = await triage.TriageUploadAsync(hospital, image!, cancellationToken).ConfigureAwait(false);
         }
         catch (ModelUnavailableException ex)
         {
+            metrics.RecordWithoutRow(TelemetryNames.Sources.Http, "unavailable", ApiErrorCodes.ModelUnavailable, Stopwatch.GetElapsedTime(started));
             return Problems.ServiceUnavailable(ApiErrorCodes.ModelUnavailable, ex.Message, options.Value.RetryAfterSeconds);
         }
+
+        metrics.RecordTriage(result, TelemetryNames.Sources.Http, Stopwatch.GetElapsedTime(started));
 
         if (result.Status == TriageStatus.Rejected)
         {

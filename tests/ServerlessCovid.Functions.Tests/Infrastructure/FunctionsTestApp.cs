@@ -34,7 +34,11 @@ internal sealed class FunctionsTestApp : IAsyncDisposable
 
     public TriageResultStore Results => Provider.GetRequiredService<TriageResultStore>();
 
-    public static FunctionsTestApp Create(AzuriteFixture azurite, IDictionary<string, string?>? overrides = null)
+    /// <param name="azurite">The shared emulator.</param>
+    /// <param name="overrides">Settings on top of the local.settings-shaped defaults.</param>
+    /// <param name="configure">Registrations after the app's own (e.g. OpenTelemetry with in-memory exporters).</param>
+    public static FunctionsTestApp Create(
+        AzuriteFixture azurite, IDictionary<string, string?>? overrides = null, Action<IServiceCollection, IConfiguration>? configure = null)
     {
         StorageOptions storage = azurite.NewStorageOptions();
         storage.UploadsContainer = "uploads-" + storage.XraysContainer["xrays-".Length..];
@@ -63,6 +67,7 @@ internal sealed class FunctionsTestApp : IAsyncDisposable
         services.AddSingleton(configuration);
         services.AddLogging();
         services.AddServerlessCovid();
+        configure?.Invoke(services, configuration);
         ServiceProvider provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         provider.GetRequiredService<IStartupValidator>().Validate();
         return new FunctionsTestApp(provider, provider.GetRequiredService<IOptions<StorageOptions>>().Value, azurite.ConnectionString);
