@@ -34,7 +34,11 @@ internal sealed class FunctionsTestApp : IAsyncDisposable
 
     public TriageResultStore Results => Provider.GetRequiredService<TriageResultStore>();
 
-    public static FunctionsTestApp Create(AzuriteFixture azurite, IDictionary<string, string?>? overrides = null)
+    /// <param name="azurite">The shared emulator.</param>
+    /// <param name="overrides">Settings over the local.settings.json-shaped defaults.</param>
+    /// <param name="services">Registrations after the app's own (e.g. log capture), before the provider is built.</param>
+    public static FunctionsTestApp Create(
+        AzuriteFixture azurite, IDictionary<string, string?>? overrides = null, Action<IServiceCollection>? services = null)
     {
         StorageOptions storage = azurite.NewStorageOptions();
         storage.UploadsContainer = "uploads-" + storage.XraysContainer["xrays-".Length..];
@@ -59,11 +63,12 @@ internal sealed class FunctionsTestApp : IAsyncDisposable
         }
 
         IConfiguration configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        ServiceCollection services = new();
-        services.AddSingleton(configuration);
-        services.AddLogging();
-        services.AddServerlessCovid();
-        ServiceProvider provider = services.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
+        ServiceCollection collection = new();
+        collection.AddSingleton(configuration);
+        collection.AddLogging();
+        collection.AddServerlessCovid();
+        services?.Invoke(collection);
+        ServiceProvider provider = collection.BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         provider.GetRequiredService<IStartupValidator>().Validate();
         return new FunctionsTestApp(provider, provider.GetRequiredService<IOptions<StorageOptions>>().Value, azurite.ConnectionString);
     }
