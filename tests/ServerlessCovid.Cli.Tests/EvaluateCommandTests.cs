@@ -61,6 +61,36 @@ public sealed class EvaluateCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task RunAsync_DicomFilesWithAndWithoutExtension_ScoredAndAudited()
+    {
+        // Arrange: PNGs, plus a .dcm COVID image and an extension-less DICOM normal image as PACS exports name them.
+        string model = WriteModel();
+        string data = Path.Combine(_root, "data");
+        for (int i = 0; i < 3; i++)
+        {
+            WriteImage(data, "covid", $"c{i}.png", new Rgb24((byte)(150 + (10 * i)), 90, 60));
+            WriteImage(data, "normal", $"n{i}.png", new Rgb24(80, (byte)(140 + (10 * i)), 60));
+        }
+
+        await File.WriteAllBytesAsync(Path.Combine(data, "covid", "study.dcm"), ServerlessCovid.Testing.Imaging.TestDicomFiles.Covid());
+        await File.WriteAllBytesAsync(Path.Combine(data, "normal", "IM000001"), ServerlessCovid.Testing.Imaging.TestDicomFiles.Normal());
+        string output = Path.Combine(_root, "report");
+        StringWriter stdout = new();
+        StringWriter stderr = new();
+
+        // Act
+        int exit = await CovidCli.RunAsync(
+            ["evaluate", "--model", model, "--data", data, "--out", output, "--bootstrap", "200", "--json"], stdout, stderr);
+
+        // Assert: both DICOM files scored (8 samples, none refused) and right.
+        Assert.True(exit == CovidCli.Success, stderr.ToString());
+        using JsonDocument summary = JsonDocument.Parse(stdout.ToString());
+        Assert.Equal(8, summary.RootElement.GetProperty("samples").GetInt32());
+        Assert.Equal(0, summary.RootElement.GetProperty("rejected").GetInt32());
+        Assert.Equal(1.0, summary.RootElement.GetProperty("accuracy").GetDouble(), 1e-9);
+    }
+
+    [Fact]
     public async Task RunAsync_MissingModelOption_ReturnsUsageError()
     {
         // Arrange

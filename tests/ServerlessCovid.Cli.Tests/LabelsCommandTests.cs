@@ -98,7 +98,7 @@ public sealed class LabelsCommandTests(AzuriteFixture azurite) : IDisposable
 
         // Assert
         Assert.Equal(CovidCli.Failure, run.ExitCode);
-        Assert.Contains("holds no PNG or JPEG images", run.Error, StringComparison.Ordinal);
+        Assert.Contains("holds no images (png, jpg, jpeg, bmp, gif, tif, tiff, webp, dcm)", run.Error, StringComparison.Ordinal);
     }
 
     public void Dispose() => _work.Delete(recursive: true);

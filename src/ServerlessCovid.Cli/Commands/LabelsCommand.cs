@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ServerlessCovid.Cli.Infrastructure;
 using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.Datasets.Labelled;
+using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
 using Spectre.Console;
@@ -19,8 +20,6 @@ namespace ServerlessCovid.Cli.Commands;
 /// </summary>
 public static class LabelsCommand
 {
-    private static readonly string[] Extensions = [".png", ".jpg", ".jpeg"];
-
     public static Command Create()
     {
         Command command = new("labels", "Manage the labelled-image store retraining learns from.");
@@ -143,7 +142,7 @@ public static class LabelsCommand
             }
 
             foreach (string file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-                         .Where(f => Extensions.Contains(Path.GetExtension(f), StringComparer.OrdinalIgnoreCase) && !Path.GetFileName(f).StartsWith('.'))
+                         .Where(ImageFiles.IsImageFile)
                          .Order(StringComparer.Ordinal))
             {
                 string relative = Path.GetRelativePath(root, file).Replace('\\', '/');
@@ -155,7 +154,7 @@ public static class LabelsCommand
         if (items.Count == 0)
         {
             throw new CliFailureException(
-                $"'{root}' holds no PNG or JPEG images under {string.Join(" or ", ClassNames.InOutputOrder.Select(c => c + "/"))}.");
+                $"'{root}' holds no images ({ImageFiles.ExtensionList}) under {string.Join(" or ", ClassNames.InOutputOrder.Select(c => c + "/"))}.");
         }
 
         return items;

@@ -20,8 +20,6 @@ namespace ServerlessCovid.Cli.Commands;
 /// </summary>
 public static class PredictCommand
 {
-    private static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".dcm"];
-
     /// <summary>The rows of <c>predict --format csv|json</c>: the table's columns, with the error's code and reason apart.</summary>
     internal static readonly IReadOnlyList<ListColumn<PredictionRow>> Columns =
     [
@@ -149,13 +147,12 @@ public static class PredictCommand
             if (Directory.Exists(input))
             {
                 string[] images = [.. Directory.EnumerateFiles(input, "*", SearchOption.AllDirectories)
-                    .Where(file => ImageExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase)
-                        && !Path.GetFileName(file).StartsWith('.'))
+                    .Where(ImageFiles.IsImageFile)
                     .Order(StringComparer.Ordinal)];
                 if (images.Length == 0)
                 {
                     throw new CliFailureException(
-                        $"Folder '{input}' holds no images ({string.Join(", ", ImageExtensions)}), in it or in its sub-folders.");
+                        $"Folder '{input}' holds no images ({ImageFiles.ExtensionList}), in it or in its sub-folders.");
                 }
 
                 paths.AddRange(images);

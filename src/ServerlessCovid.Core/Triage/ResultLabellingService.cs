@@ -2,6 +2,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
 using ServerlessCovid.Core.Datasets.Labelled;
+using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
 
@@ -145,7 +146,8 @@ public sealed partial class ResultLabellingService(
         Hospital = result.Hospital,
         Id = $"{result.Id}-{result.ContentSha256![..12]}",
         Label = label,
-        Extension = result.ImageFormat ?? "bin",
+        // The sniffed format names the copy (DICOM as .dcm); an unknown one is passed on so the refusal names it.
+        Extension = ImageFiles.ExtensionForFormat(result.ImageFormat) ?? result.ImageFormat ?? "bin",
         LabelledBy = labelledBy,
         LabelledUtc = labelledUtc,
         Source = result.Source,

@@ -171,7 +171,7 @@ public sealed partial class TriageService
         if (result.IsScored)
         {
             // Upload before the row is written, so a row never points at an image that is not there.
-            string blobName = $"{hospital}/{id}.{result.ImageFormat ?? "bin"}";
+            string blobName = $"{hospital}/{id}.{ImageFiles.ExtensionForFormat(result.ImageFormat) ?? "bin"}";
             await _uploads.UploadAsync(blobName, new BinaryData(image), cancellationToken).ConfigureAwait(false);
             result = result with { ImageContainer = _uploads.Client.Name, ImageBlobName = blobName };
         }

@@ -1,3 +1,4 @@
+using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Models;
 
 namespace ServerlessCovid.Training.Training;
@@ -10,11 +11,6 @@ namespace ServerlessCovid.Training.Training;
 public static class ImageFolderDataset
 {
     public const string ManifestFileName = "manifest.csv";
-
-    private static readonly HashSet<string> ImageExtensions = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".dcm",
-    };
 
     private static readonly string[] FileColumns = ["file", "path", "filename", "filepath", "image", "blob"];
 
@@ -40,7 +36,7 @@ public static class ImageFolderDataset
             }
 
             foreach (string file in Directory.EnumerateFiles(classDirectory, "*", SearchOption.AllDirectories)
-                         .Where(f => ImageExtensions.Contains(Path.GetExtension(f)))
+                         .Where(f => ImageFiles.IsImageExtension(Path.GetExtension(f)))
                          .Order(StringComparer.Ordinal))
             {
                 string relative = Normalize(Path.GetRelativePath(directory, file));

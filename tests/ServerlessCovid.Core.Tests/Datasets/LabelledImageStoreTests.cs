@@ -109,7 +109,8 @@ public sealed class LabelledImageStoreTests(AzuriteFixture azurite) : IDisposabl
     [InlineData("h1", "r1", "sick", "png", LabelledImageErrorCodes.InvalidLabel)]
     [InlineData("../h1", "r1", ClassNames.Covid, "png", LabelledImageErrorCodes.InvalidName)]
     [InlineData("h1", "a/b", ClassNames.Covid, "png", LabelledImageErrorCodes.InvalidName)]
-    [InlineData("h1", "r1", ClassNames.Covid, "gif", LabelledImageErrorCodes.UnsupportedExtension)]
+    [InlineData("h1", "r1", ClassNames.Covid, "pcx", LabelledImageErrorCodes.UnsupportedExtension)]
+    [InlineData("h1", "r1", ClassNames.Covid, "dicom", LabelledImageErrorCodes.UnsupportedExtension)]
     public async Task AddAsync_InvalidRequest_TypedErrorAndNothingStored(
         string hospital, string id, string label, string extension, string expectedCode)
     {

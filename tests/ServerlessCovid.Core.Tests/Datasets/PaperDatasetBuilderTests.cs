@@ -1,6 +1,7 @@
 using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.Datasets.Import;
 using ServerlessCovid.Core.Models;
+using ServerlessCovid.Testing.Imaging;
 
 namespace ServerlessCovid.Core.Tests.Datasets;
 
@@ -65,6 +66,36 @@ public sealed class PaperDatasetBuilderTests : IDisposable
         Assert.All(manifest, e => Assert.True(File.Exists(Path.Combine(output, e.File)), e.File));
         Assert.Equal(3, Directory.GetFiles(Path.Combine(output, ClassNames.Covid)).Length);
         Assert.Equal(3, Directory.GetFiles(Path.Combine(output, ClassNames.Normal)).Length);
+    }
+
+    [Fact]
+    public void Build_DicomSources_ReadByTheDicomReaderAndCopiedAsDcm()
+    {
+        // Arrange: DICOM on both sides, one COVID file truncated inside its pixel data.
+        string c1 = _fixture.AddCohenRow("1", "COVID-19", "PA", "X-ray", "c1.dcm", imageBytes: TestDicomFiles.Covid(32));
+        string c2 = _fixture.AddCohenRow("2", "COVID-19", "AP", "X-ray", "c2.dcm", imageBytes: TestDicomFiles.Covid(40));
+        string truncated = _fixture.AddCohenRow("3", "COVID-19", "PA", "X-ray", "c3.dcm", imageBytes: TestDicomFiles.Covid(32)[..^200]);
+        _fixture.WriteMetadata();
+        string n1 = _fixture.AddKermanyFile("chest_xray/train/NORMAL/IM-0001-0001.dcm", TestDicomFiles.Normal(32));
+        string n2 = _fixture.AddKermanyFile("chest_xray/test/NORMAL/IM-0002-0001.DCM", TestDicomFiles.Normal(40));
+        string output = Path.Combine(_fixture.Root, "out");
+
+        // Act
+        DatasetBuildReport report = PaperDatasetBuilder.Build(new PaperDatasetBuildOptions
+        {
+            CohenDirectory = _fixture.CohenDirectory,
+            KermanyDirectory = _fixture.KermanyDirectory,
+            OutputDirectory = output,
+            PerClass = 3, // more than the readable patients, so the truncated file is always tried
+        });
+
+        // Assert
+        Dictionary<string, ImportOutcome> outcomes = report.Outcomes.ToDictionary(o => o.Reference);
+        Assert.All(new[] { c1, c2, n1, n2 }, r => Assert.Equal(ImportCodes.Selected, outcomes[r].Code));
+        Assert.Equal(ImportCodes.UnreadableImage, outcomes[truncated].Code);
+        Assert.Contains("corrupt", outcomes[truncated].Reason, StringComparison.Ordinal);
+        Assert.Equal(2, report.PerClassWritten);
+        Assert.All(report.Entries, e => Assert.EndsWith(".dcm", e.File, StringComparison.Ordinal));
     }
 
     [Fact]

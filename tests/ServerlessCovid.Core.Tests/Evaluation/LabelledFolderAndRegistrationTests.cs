@@ -38,6 +38,20 @@ public sealed class LabelledFolderAndRegistrationTests : IDisposable
     }
 
     [Fact]
+    public void ListLabelledFiles_DicomWithAndWithoutExtension_BothListed()
+    {
+        // Arrange: evaluate takes every file of a class folder (refusals are reported), so PACS names need no extension.
+        Write("covid/IM000001");
+        Write("normal/scan.dcm");
+
+        // Act
+        List<(string Path, string Label)> files = LabelledFolderScorer.ListLabelledFiles(_directory, ClassNames.InOutputOrder);
+
+        // Assert
+        Assert.Equal(["covid/IM000001", "normal/scan.dcm"], files.Select(f => Path.GetRelativePath(_directory, f.Path)));
+    }
+
+    [Fact]
     public void ListLabelledFiles_UnknownClassFolder_ThrowsWithFolderName()
     {
         // Arrange

@@ -83,7 +83,7 @@ public sealed class ResultLabellingServiceTests(AzuriteFixture azurite)
     {
         // Arrange
         (ResultLabellingService service, _, TriageResultStore results) = CreateServices();
-        TriageResult scored = await ScoredResultAsync(results, "h1", 0, format: "bmp");
+        TriageResult scored = await ScoredResultAsync(results, "h1", 0, format: "pcx");
 
         // Act
         LabelledImageStoreException error = await Assert.ThrowsAsync<LabelledImageStoreException>(

@@ -35,11 +35,12 @@ internal static class HttpTestRequests
     public static HttpRequest Json(IServiceProvider services, object body) =>
         Create(services, "POST", Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body)), "application/json");
 
-    public static async Task<HttpRequest> MultipartAsync(IServiceProvider services, byte[] file, string fileName)
+    public static async Task<HttpRequest> MultipartAsync(
+        IServiceProvider services, byte[] file, string fileName, string partContentType = "image/png")
     {
         using MultipartFormDataContent form = new();
         ByteArrayContent part = new(file);
-        part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        part.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(partContentType);
         form.Add(part, "image", fileName);
         byte[] body = await form.ReadAsByteArrayAsync();
         return Create(services, "POST", body, form.Headers.ContentType!.ToString());

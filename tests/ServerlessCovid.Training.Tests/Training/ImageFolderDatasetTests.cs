@@ -22,6 +22,28 @@ public sealed class ImageFolderDatasetTests
     }
 
     [Fact]
+    public void Load_DicomFilesBesidePngs_ListedAndReadByTheTrainingLoader()
+    {
+        // Arrange: a DICOM in each class next to the PNGs, one of them with an upper-case extension; a text file too.
+        using ToyDataset dataset = new(perClass: 2);
+        byte[] covid = ServerlessCovid.Testing.Imaging.TestDicomFiles.Covid(32);
+        File.WriteAllBytes(Path.Combine(dataset.Directory, ClassNames.Covid, "IM000001.dcm"), covid);
+        File.WriteAllBytes(Path.Combine(dataset.Directory, ClassNames.Normal, "IM000002.DCM"), ServerlessCovid.Testing.Imaging.TestDicomFiles.Normal(32));
+        File.WriteAllText(Path.Combine(dataset.Directory, ClassNames.Normal, "notes.txt"), "not an image");
+
+        // Act
+        IReadOnlyList<LabelledImage> images = ImageFolderDataset.Load(dataset.Directory);
+        LabelledImage dicom = Assert.Single(images, i => i.Path.EndsWith("IM000001.dcm", StringComparison.Ordinal));
+        float[] tensor = new XrayPreprocessorImageLoader().Load(dicom.Path);
+
+        // Assert
+        Assert.Equal(6, images.Count);
+        Assert.Equal(ClassNames.Covid, dicom.Label);
+        Assert.Contains(images, i => i.Path.EndsWith("IM000002.DCM", StringComparison.Ordinal) && i.Label == ClassNames.Normal);
+        Assert.Equal(ServerlessCovid.Core.Imaging.XrayPreprocessor.Default.LoadTensor(covid), tensor);
+    }
+
+    [Fact]
     public void Load_MissingClassFolder_ThrowsInvalidDatasetNamingIt()
     {
         // Arrange

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Models;
 
 namespace ServerlessCovid.Core.Datasets.Import;
@@ -12,8 +13,6 @@ public static partial class KermanyImporter
     public const string Source = "kermany";
 
     private static readonly string[] Splits = ["train", "test", "val"];
-
-    private static readonly string[] ImageExtensions = [".jpeg", ".jpg", ".png"];
 
     /// <exception cref="DatasetFormatException">No train/test/val folders under the given folder.</exception>
     public static ImportScan Scan(string directory)
@@ -79,9 +78,9 @@ public static partial class KermanyImporter
 
     private static (string Code, string Reason) Classify(string className, string file)
     {
-        if (!ImageExtensions.Contains(Path.GetExtension(file), StringComparer.OrdinalIgnoreCase))
+        if (!ImageFiles.IsImageExtension(Path.GetExtension(file)))
         {
-            return (ImportCodes.UnsupportedFile, $"'{Path.GetFileName(file)}' is not a JPEG or PNG image.");
+            return (ImportCodes.UnsupportedFile, $"'{Path.GetFileName(file)}' is not an image file ({ImageFiles.ExtensionList}).");
         }
 
         return className.ToUpperInvariant() switch

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using ServerlessCovid.Core.Datasets.Synthetic;
 using ServerlessCovid.Core.Models;
-using SixLabors.ImageSharp;
+using ServerlessCovid.Core.Imaging;
 
 namespace ServerlessCovid.Core.Datasets.Import;
 
@@ -105,6 +105,7 @@ public static partial class PaperDatasetBuilder
             .ToList();
         Shuffle(patients, ref rng);
         List<ImportCandidate> selected = [];
+        float[] tensor = new float[XrayPreprocessor.TensorLength];
         foreach (List<ImportCandidate> images in patients)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -120,7 +121,7 @@ public static partial class PaperDatasetBuilder
                     continue;
                 }
 
-                string? problem = ReadProblem(image.FullPath);
+                string? problem = ReadProblem(image.FullPath, tensor);
                 if (problem is not null)
                 {
                     decided[(image.Source, image.Reference)] = Outcome(image, ImportCodes.UnreadableImage, problem);
@@ -136,15 +137,25 @@ public static partial class PaperDatasetBuilder
         return selected;
     }
 
-    private static string? ReadProblem(string path)
+    /// <summary>
+    /// Null when training will be able to read the file: the check is the preprocessor training itself uses, so
+    /// DICOM and every other accepted format is judged by the same reader, and a file that only looks like an image
+    /// (a readable header over truncated pixels) is refused here rather than in the middle of a training run.
+    /// </summary>
+    private static string? ReadProblem(string path, float[] tensor)
     {
         try
         {
-            return Image.Identify(path) is null ? $"{Path.GetFileName(path)} is not an image format ImageSharp can read." : null;
+            XrayPreprocessor.Default.LoadTensor(path, tensor);
+            return null;
         }
-        catch (Exception ex) when (ex is UnknownImageFormatException or InvalidImageContentException or IOException or NotSupportedException)
+        catch (ImageRejectedException ex)
         {
-            return $"{Path.GetFileName(path)} cannot be decoded: {ex.Message}";
+            return $"{Path.GetFileName(path)} cannot be used ({ex.Code}): {ex.Reason}";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"{Path.GetFileName(path)} cannot be read: {ex.Message}";
         }
     }
 

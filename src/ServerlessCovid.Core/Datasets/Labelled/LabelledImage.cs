@@ -15,7 +15,7 @@ public sealed record LabelledImageRequest
     /// <summary><c>covid</c> or <c>normal</c>.</summary>
     public required string Label { get; init; }
 
-    /// <summary>File extension without the dot: png, jpg or jpeg.</summary>
+    /// <summary>File extension without the dot: one of <see cref="Imaging.ImageFiles.Extensions"/> (png, jpg, ..., dcm).</summary>
     public required string Extension { get; init; }
 
     public required string LabelledBy { get; init; }

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
 
@@ -19,7 +20,6 @@ namespace ServerlessCovid.Core.Datasets.Labelled;
 /// </summary>
 public sealed partial class LabelledImageStore
 {
-    private static readonly string[] Extensions = ["png", "jpg", "jpeg"];
     private readonly BlobContainerClient _labelled;
     private readonly BlobContainerClient _retraining;
     private readonly TimeProvider _time;
@@ -299,7 +299,7 @@ public sealed partial class LabelledImageStore
         blob.UploadAsync(content, new BlobUploadOptions
         {
             Metadata = metadata,
-            HttpHeaders = new BlobHttpHeaders { ContentType = extension == "png" ? "image/png" : "image/jpeg" },
+            HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypes.ForFileName("." + extension) },
             Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
         }, cancellationToken);
 
@@ -345,7 +345,7 @@ public sealed partial class LabelledImageStore
         }
 
         string extension = Path.GetExtension(parts[2]).TrimStart('.');
-        if (!Extensions.Contains(extension, StringComparer.Ordinal))
+        if (!ImageFiles.Extensions.Contains(extension, StringComparer.Ordinal))
         {
             return null;
         }
@@ -388,10 +388,11 @@ public sealed partial class LabelledImageStore
         }
 
         string extension = request.Extension.TrimStart('.').ToLowerInvariant();
-        if (!Extensions.Contains(extension, StringComparer.Ordinal))
+        if (!ImageFiles.Extensions.Contains(extension, StringComparer.Ordinal))
         {
             throw new LabelledImageStoreException(
-                LabelledImageErrorCodes.UnsupportedExtension, $"Extension '{request.Extension}' is not supported; use png, jpg or jpeg.");
+                LabelledImageErrorCodes.UnsupportedExtension,
+                $"Extension '{request.Extension}' is not an image format the preprocessor reads; use one of {ImageFiles.ExtensionList}.");
         }
 
         return extension;

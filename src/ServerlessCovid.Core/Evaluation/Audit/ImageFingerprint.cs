@@ -33,31 +33,7 @@ public sealed record ImageFingerprint(
         }
 
         string sha = Convert.ToHexStringLower(SHA256.HashData(imageBytes));
-        Image<L8> image;
-        try
-        {
-            // Identify first: a small file can declare a huge canvas, and datasets come from the internet.
-            // ImageSharp 2's Identify takes arrays only.
-            byte[] bytes = imageBytes.ToArray();
-            IImageInfo? info = Image.Identify(bytes)
-                ?? throw new ImageRejectedException(ImageErrorCodes.UnsupportedFormat, "Not a supported image format.");
-            if ((long)info.Width * info.Height > MaxPixels)
-            {
-                throw new ImageRejectedException(ImageErrorCodes.DimensionsOutOfRange,
-                    $"The image is {info.Width}×{info.Height}; the audit fingerprints images up to {MaxPixels:N0} pixels.");
-            }
-
-            image = Image.Load<L8>(bytes);
-        }
-        catch (UnknownImageFormatException ex)
-        {
-            throw new ImageRejectedException(ImageErrorCodes.UnsupportedFormat, $"Not a supported image format: {ex.Message}", ex);
-        }
-        catch (InvalidImageContentException ex)
-        {
-            throw new ImageRejectedException(ImageErrorCodes.Corrupt, $"The image is corrupt: {ex.Message}", ex);
-        }
-
+        Image<L8> image = LoadGrey(imageBytes.ToArray());
         using (image)
         {
             image.Mutate(x => x.Resize(Shrink(ThumbnailSize, ThumbnailSize)));
@@ -70,6 +46,39 @@ public sealed record ImageFingerprint(
             }
 
             return new ImageFingerprint(sha, HashOf(thumbnail), thumbnail, crops);
+        }
+    }
+
+    /// <summary>The whole image as 8-bit grey; DICOM through its display pipeline, everything else through ImageSharp.</summary>
+    private static Image<L8> LoadGrey(byte[] bytes)
+    {
+        if (DicomDisplay.IsDicom(bytes))
+        {
+            // The DICOM reader applies the preprocessor's own pixel caps and reports its own codes.
+            return DicomDisplay.LoadGrey(bytes);
+        }
+
+        try
+        {
+            // Identify first: a small file can declare a huge canvas, and datasets come from the internet.
+            // ImageSharp 2's Identify takes arrays only.
+            IImageInfo? info = Image.Identify(bytes)
+                ?? throw new ImageRejectedException(ImageErrorCodes.UnsupportedFormat, "Not a supported image format.");
+            if ((long)info.Width * info.Height > MaxPixels)
+            {
+                throw new ImageRejectedException(ImageErrorCodes.DimensionsOutOfRange,
+                    $"The image is {info.Width}×{info.Height}; the audit fingerprints images up to {MaxPixels:N0} pixels.");
+            }
+
+            return Image.Load<L8>(bytes);
+        }
+        catch (UnknownImageFormatException ex)
+        {
+            throw new ImageRejectedException(ImageErrorCodes.UnsupportedFormat, $"Not a supported image format: {ex.Message}", ex);
+        }
+        catch (InvalidImageContentException ex)
+        {
+            throw new ImageRejectedException(ImageErrorCodes.Corrupt, $"The image is corrupt: {ex.Message}", ex);
         }
     }
 

@@ -114,13 +114,14 @@ public static class MisclassifiedGallery
     {
         try
         {
-            using Image image = await Image.LoadAsync(path, cancellationToken).ConfigureAwait(false);
+            byte[] bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            using Image image = DicomDisplay.IsDicom(bytes) ? DicomDisplay.LoadGrey(bytes) : Image.Load(bytes);
             image.Mutate(x => x.Resize(new ResizeOptions { Size = new Size(ThumbnailSize, ThumbnailSize), Mode = ResizeMode.Max }));
             using MemoryStream png = new();
             await image.SaveAsPngAsync(png, cancellationToken).ConfigureAwait(false);
             return png.ToArray();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ImageFormatException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ImageFormatException or ImageRejectedException)
         {
             return null;
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Imaging.Dicom;
+using ServerlessCovid.Testing.Imaging;
 using static ServerlessCovid.Core.Tests.Imaging.Dicom.DicomTestSupport;
 
 namespace ServerlessCovid.Core.Tests.Imaging.Dicom;

@@ -1,4 +1,5 @@
 using ServerlessCovid.Core.Imaging;
+using ServerlessCovid.Testing.Imaging;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats.Jpeg;
 using SixLabors.ImageSharp.PixelFormats;
