@@ -4,9 +4,9 @@ using OpenTelemetry.Metrics;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Observability;
 using ServerlessCovid.Core.Storage;
-using ServerlessCovid.Core.Tests.Imaging.Dicom;
 using ServerlessCovid.Functions.Tests.Infrastructure;
 using ServerlessCovid.Functions.Triage;
+using ServerlessCovid.Testing.Imaging;
 using ServerlessCovid.Testing.Storage;
 
 namespace ServerlessCovid.Functions.Tests.Observability;
