@@ -9,7 +9,8 @@ namespace ServerlessCovid.Cli.Commands;
 /// <summary>
 /// <c>covid bench learn</c>'s localisation check: the trained TorchSharp model's class activation maps on the
 /// validation split, against the masks the synthetic generator wrote. A true positive here is an argmax hit (the
-/// benchmark has no operating threshold); each map's spatial mean is its logit, so one pass gives both.
+/// benchmark has no operating threshold); each map's spatial mean is its logit, so one pass gives both. The map
+/// measured is the served one (<see cref="ActivationMap.ForPositiveClass"/>), not the positive class's alone.
 /// </summary>
 internal static class BenchLocalisation
 {
@@ -40,12 +41,14 @@ internal static class BenchLocalisation
             long[] predicted = maps.mean([2, 3]).argmax(1).data<long>().ToArray();
             int height = (int)maps.shape[2];
             int width = (int)maps.shape[3];
-            float[] positiveMaps = maps[.., positive].contiguous().data<float>().ToArray();
+            int classes = (int)maps.shape[1];
+            int perImage = classes * width * height;
+            float[] classMaps = maps.contiguous().data<float>().ToArray();
             for (int i = 0; i < length; i++)
             {
                 int index = (int)start + i;
                 bool truePositive = labels[index] == positive && predicted[i] == positive;
-                ActivationMap map = new(width, height, positiveMaps[(i * width * height)..((i + 1) * width * height)]);
+                ActivationMap map = ActivationMap.ForPositiveClass(classMaps.AsSpan(i * perImage, perImage), classes, positive, width, height);
                 samples.Add(new LocalisationSample(truePositive, map, masks[index]));
             }
         }

@@ -12,7 +12,7 @@ namespace ServerlessCovid.Core.Explainability;
 /// <summary>
 /// Renders a class activation map over the x-ray the model saw: the preprocessed 256×256 image in grey, the map
 /// upsampled bilinearly to it, normalised to its own minimum and maximum and blended in <see cref="Viridis"/>, and a
-/// colour bar on the right (bottom = the map's minimum, top = its maximum; both logits are in the PNG's text chunks).
+/// colour bar on the right (bottom = the map's minimum, top = its maximum; both values are in the PNG's text chunks).
 /// The colours are relative to this image only: a bright cell is where this image's evidence for the positive class
 /// is strongest, not a finding, and with 8×8 cells at 256 px one cell covers 32×32 pixels. Research use only.
 /// </summary>
@@ -82,7 +82,7 @@ public static class HeatMapOverlay
         (float min, float max) = (map.Values.Min(), map.Values.Max());
         PngMetadata png = overlay.Metadata.GetPngMetadata();
         png.TextData.Add(new PngTextData("Description",
-            "Class activation map of the positive class over the preprocessed x-ray, normalised to this image's own range: "
+            "Class activation map of the positive class minus the other class's over the preprocessed x-ray, normalised to this image's own range: "
             + "where the model's evidence lies, not a diagnosis. Research use only.", string.Empty, string.Empty));
         png.TextData.Add(new PngTextData("CamGrid", string.Create(CultureInfo.InvariantCulture, $"{map.Width}x{map.Height}"), string.Empty, string.Empty));
         png.TextData.Add(new PngTextData("CamMin", min.ToString("R", CultureInfo.InvariantCulture), string.Empty, string.Empty));

@@ -211,8 +211,8 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
         }
 
         int cells = output.MapHeight * output.MapWidth;
-        float[] values = output.Maps.AsSpan(((row * classes) + positiveIndex) * cells, cells).ToArray();
-        return new ActivationMap(output.MapWidth, output.MapHeight, values);
+        return ActivationMap.ForPositiveClass(
+            output.Maps.AsSpan(row * classes * cells, classes * cells), classes, positiveIndex, output.MapWidth, output.MapHeight);
     }
 
     private void OnRetiredModelDisposed(LoadedModel model)

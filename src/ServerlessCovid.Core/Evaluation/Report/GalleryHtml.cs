@@ -23,7 +23,7 @@ internal static class GalleryHtml
         if (gallery.Any(image => image.HeatMap is not null))
         {
             html.Append("<p>Beside each image, the model's class activation map for ").Append(E(positiveClass))
-                .Append(" over the image it saw (256×256), scaled to that image's own range (colour bar: bottom low, top high). ")
+                .Append(" minus the other class's, over the image it saw (256×256), scaled to that image's own range (colour bar: bottom low, top high). ")
                 .Append("It shows where the model's evidence lies, not a diagnosis: it has 8×8 cells of 32×32 pixels, and it lights up ")
                 .Append("shortcuts (markers, borders, devices, text) as readily as findings. The highest-scoring true positives come first.</p>\n");
         }

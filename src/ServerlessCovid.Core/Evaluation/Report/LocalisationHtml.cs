@@ -16,7 +16,8 @@ internal static class LocalisationHtml
 
         LocalisationMetrics l = localisation;
         html.Append("<h2>Where the evidence is, against ground-truth lesions</h2>\n")
-            .Append("<p>The class activation map (CAM) of the positive class shows where the model's evidence lies, on a ")
+            .Append("<p>The class activation map (CAM) of the positive class, minus the other class's (the part of the map ")
+            .Append("the decision depends on), shows where the model's evidence lies, on a ")
             .Append(E(l.MapGrid)).Append(" grid upsampled to each image: coarse, and not a diagnosis. It shows shortcuts ")
             .Append("(markers, borders, devices) as readily as findings, which is why it is measured here against masks of ")
             .Append("where the synthetic opacities really are. Synthetic images: this says nothing about real radiographs.</p>\n");
