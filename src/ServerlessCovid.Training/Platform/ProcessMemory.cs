@@ -31,6 +31,7 @@ public readonly record struct MemorySnapshot(
     private static string Gb(long bytes) => (bytes / 1e9).ToString("F2", CultureInfo.InvariantCulture);
 }
 
+/// <summary>Reads this process's memory (<see cref="Snapshot"/>) and gives freed native memory back to the OS.</summary>
 public static partial class ProcessMemory
 {
     /// <summary>Index of the large object heap in <see cref="GCMemoryInfo.GenerationInfo"/> (gen0, gen1, gen2, LOH, POH).</summary>
