@@ -156,7 +156,7 @@ public static class BenchLearnCommand
             : string.Create(CultureInfo.InvariantCulture, $"Target (accuracy ≥ {TargetAccuracy:F2} and AUC ≥ {TargetAuc:F2}): reached at epoch {reached.Epoch}."));
     }
 
-    private static string EnsureSynthetic(string work, int count, int seed, int size, TextWriter writer, CancellationToken cancellationToken)
+    internal static string EnsureSynthetic(string work, int count, int seed, int size, TextWriter writer, CancellationToken cancellationToken)
     {
         string directory = Path.Combine(work, string.Create(CultureInfo.InvariantCulture, $"synthetic-{count}-seed{seed}-{size}px"));
         // A set cached before the generator wrote masks is regenerated, so the localisation check has its ground truth.

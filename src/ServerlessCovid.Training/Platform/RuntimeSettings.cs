@@ -21,17 +21,5 @@ public static class RuntimeSettings
     }
 
     /// <summary>Peak resident set size of this process (Linux VmHWM), or 0 where it cannot be read.</summary>
-    public static long PeakResidentBytes()
-    {
-        const string Prefix = "VmHWM:";
-        try
-        {
-            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith(Prefix, StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line[Prefix.Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
-    }
+    public static long PeakResidentBytes() => ProcessMemory.StatusBytes("VmHWM:");
 }
