@@ -147,9 +147,20 @@ public sealed partial class AzuriteProcess : IAsyncDisposable
         process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException(
             "Azurite exited during start-up: " + string.Join(Environment.NewLine, Snapshot(output))));
 
+        // Generous because a loaded 2-core machine can take over a minute to start node; a clear message beats a bare timeout.
+        TimeSpan startTimeout = timeout ?? TimeSpan.FromMinutes(3);
         try
         {
-            await ready.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+            await ready.Task.WaitAsync(startTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            Kill(process);
+            process.Dispose();
+            throw new TimeoutException(
+                $"Azurite did not report its three listening ports within {startTimeout.TotalSeconds:0} s (the machine may be overloaded; "
+                + "try again, or start Azurite yourself and pass --storage). Its output so far: " + string.Join(Environment.NewLine, Snapshot(output)),
+                ex);
         }
         catch
         {
