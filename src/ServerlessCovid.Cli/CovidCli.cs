@@ -32,7 +32,7 @@ public static class CovidCli
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ModelInfoCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create(BenchTrainCommand.Create(), BenchInferCommand.Create(), BenchLearnCommand.Create()));
+        root.Subcommands.Add(BenchCommand.Create(BenchTrainCommand.Create(), BenchInferCommand.Create(), BenchLearnCommand.Create(), BenchPipelineCommand.Create()));
         return root;
     }
 

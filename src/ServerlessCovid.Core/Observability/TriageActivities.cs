@@ -23,6 +23,7 @@ public static class TriageActivities
     public const string QueueWait = "triage.queue_wait";
     public const string Run = "triage.run";
     public const string HeatMap = "triage.heatmap";
+    public const string HeatMapRender = "triage.heatmap_render";
     public const string TableRead = "triage.table_read";
     public const string TableWrite = "triage.table_write";
 

@@ -54,10 +54,10 @@ public sealed partial class TriageService
     }
 
     private async Task<TriageResult> SaveHeatMapAsync(
-        TriageResult scored, ReadOnlyMemory<byte> content, ActivationMap map, CancellationToken cancellationToken)
+        TriageResult scored, ReadOnlyMemory<byte> content, ActivationMap map, float[]? inputGrey, CancellationToken cancellationToken)
     {
         using Activity? activity = TriageActivities.Start(TriageActivities.HeatMap, ActivityKind.Client);
         activity?.SetTag(TriageActivities.ModelVersionTag, scored.ModelVersion);
-        return await _heatMaps.SaveAsync(scored, content, map, cancellationToken).ConfigureAwait(false);
+        return await _heatMaps.SaveAsync(scored, content, map, inputGrey, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -311,7 +311,7 @@ public sealed partial class TriageService
             // Stored before the row is written, so a row never links a heat map that is not there. A model without a
             // cam output (an older package) scores exactly as before: no heat map, no link, no error.
             return prediction.ActivationMap is { } map
-                ? await SaveHeatMapAsync(scored, content, map, cancellationToken).ConfigureAwait(false)
+                ? await SaveHeatMapAsync(scored, content, map, prediction.InputGrey, cancellationToken).ConfigureAwait(false)
                 : scored;
         }
         catch (ImageRejectedException ex)

@@ -1,3 +1,4 @@
+using ServerlessCovid.Core.Explainability;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
@@ -112,6 +113,28 @@ public sealed class DynamicBatchingTests
         });
         Assert.Equal(2, classifier.RunCount);
         Assert.Contains("v1", disposed);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(LongWindowMs)]
+    public async Task ScoreAsync_ModelWithCam_EachCallerGetsItsOwnMapAndTheGreyPlaneItWasScoredOn(double windowMs)
+    {
+        // Arrange
+        using OnnxXrayClassifier classifier = TestModels.Classifier(maxBatchSize: 2, batchWindowMilliseconds: windowMs);
+        classifier.Activate(TestModels.PackageWithCam("cam", 3));
+        byte[] red = TestModels.SolidPng(255, 0, 0);
+        byte[] green = TestModels.SolidPng(0, 255, 0);
+
+        // Act
+        TriagePrediction[] predictions = await Task.WhenAll(classifier.ScoreAsync(red), classifier.ScoreAsync(green));
+
+        // Assert: a red image's covid map is uniformly high, a green one's is zero; each grey plane is its own image's.
+        Assert.All(predictions[0].ActivationMap!.Values, v => Assert.Equal(3f, v, 1e-4f));
+        Assert.All(predictions[1].ActivationMap!.Values, v => Assert.Equal(0f, v, 1e-4f));
+        Assert.Equal(HeatMapOverlay.GreyPlane(XrayPreprocessor.Default.LoadTensor(red)), predictions[0].InputGrey);
+        Assert.Equal(HeatMapOverlay.GreyPlane(XrayPreprocessor.Default.LoadTensor(green)), predictions[1].InputGrey);
+        Assert.Equal(windowMs > 0 ? 1 : 2, classifier.RunCount);
     }
 
     [Theory]
