@@ -32,7 +32,8 @@ public static class CovidCli
         root.Subcommands.Add(TrainCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(ModelInfoCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create(BenchTrainCommand.Create(), BenchInferCommand.Create(), BenchLearnCommand.Create(), BenchChunksCommand.Create()));
+        root.Subcommands.Add(BenchCommand.Create(
+            BenchTrainCommand.Create(), BenchInferCommand.Create(), BenchLearnCommand.Create(), BenchChunksCommand.Create(), BenchPipelineCommand.Create()));
         return root;
     }
 

@@ -204,7 +204,7 @@ public static class BenchInferCommand
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }
 
-    private static ModelPackage ExportUntrained(bool tiny)
+    internal static ModelPackage ExportUntrained(bool tiny)
     {
         TorchRuntime.EnsureInitialized();
         torch.manual_seed(1);

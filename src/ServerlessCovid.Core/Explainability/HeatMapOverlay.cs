@@ -64,19 +64,55 @@ public static class HeatMapOverlay
             throw new ArgumentException($"Expected a 3×{ImageSize}×{ImageSize} tensor ({XrayPreprocessor.TensorLength} values), got {tensor.Length}.", nameof(tensor));
         }
 
-        float[] heat = Upsample(Normalise(map.Values), map.Width, map.Height, ImageSize);
+        return RenderGrey(GreyPlane(tensor), map);
+    }
+
+    /// <summary>The grey image the model saw: the mean of a 3×256×256 tensor's channel planes, 256×256 values in 0..1.</summary>
+    public static float[] GreyPlane(ReadOnlySpan<float> tensor)
+    {
         const int plane = ImageSize * ImageSize;
-        using Image<Rgb24> overlay = new(Width, Height, new Rgb24(0, 0, 0));
-        for (int y = 0; y < ImageSize; y++)
+        if (tensor.Length < 3 * plane)
         {
-            for (int x = 0; x < ImageSize; x++)
-            {
-                int i = (y * ImageSize) + x;
-                float grey = (tensor[i] + tensor[plane + i] + tensor[(2 * plane) + i]) / 3f;
-                (float r, float g, float b) = Viridis.At(heat[i]);
-                overlay[x, y] = new Rgb24(Blend(grey, r), Blend(grey, g), Blend(grey, b));
-            }
+            throw new ArgumentException($"Expected a 3×{ImageSize}×{ImageSize} tensor, got {tensor.Length} values.", nameof(tensor));
         }
+
+        float[] grey = new float[plane];
+        for (int i = 0; i < plane; i++)
+        {
+            grey[i] = (tensor[i] + tensor[plane + i] + tensor[(2 * plane) + i]) / 3f;
+        }
+
+        return grey;
+    }
+
+    /// <summary>Renders the overlay over a <see cref="GreyPlane"/> (what triage keeps from scoring, instead of decoding again).</summary>
+    /// <exception cref="ArgumentException">The plane has the wrong length, or the map is empty, mis-sized or non-finite.</exception>
+    public static byte[] RenderGrey(float[] grey, ActivationMap map)
+    {
+        ArgumentNullException.ThrowIfNull(grey);
+        Validate(map);
+        if (grey.Length != ImageSize * ImageSize)
+        {
+            throw new ArgumentException($"Expected a {ImageSize}×{ImageSize} grey plane, got {grey.Length} values.", nameof(grey));
+        }
+
+        float[] heat = Upsample(Normalise(map.Values), map.Width, map.Height, ImageSize);
+        using Image<Rgb24> overlay = new(Width, Height, new Rgb24(0, 0, 0));
+
+        // Row spans rather than the per-pixel indexer: triage draws one of these per scored image.
+        overlay.ProcessPixelRows(rows =>
+        {
+            for (int y = 0; y < ImageSize; y++)
+            {
+                Span<Rgb24> row = rows.GetRowSpan(y);
+                for (int x = 0; x < ImageSize; x++)
+                {
+                    int i = (y * ImageSize) + x;
+                    (float r, float g, float b) = Viridis.At(heat[i]);
+                    row[x] = new Rgb24(Blend(grey[i], r), Blend(grey[i], g), Blend(grey[i], b));
+                }
+            }
+        });
 
         DrawColourBar(overlay);
         (float min, float max) = (map.Values.Min(), map.Values.Max());
@@ -88,7 +124,14 @@ public static class HeatMapOverlay
         png.TextData.Add(new PngTextData("CamMin", min.ToString("R", CultureInfo.InvariantCulture), string.Empty, string.Empty));
         png.TextData.Add(new PngTextData("CamMax", max.ToString("R", CultureInfo.InvariantCulture), string.Empty, string.Empty));
         using MemoryStream stream = new();
-        overlay.SaveAsPng(stream, new PngEncoder { ColorType = PngColorType.Rgb, BitDepth = PngBitDepth.Bit8 });
+        overlay.SaveAsPng(stream, new PngEncoder
+        {
+            ColorType = PngColorType.Rgb,
+            BitDepth = PngBitDepth.Bit8,
+
+            // Same pixels in a somewhat larger file, for less CPU on every scored image.
+            CompressionLevel = PngCompressionLevel.BestSpeed,
+        });
         return stream.ToArray();
     }
 

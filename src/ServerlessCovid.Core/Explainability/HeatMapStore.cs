@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using Azure;
 using Azure.Storage.Blobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Inference;
+using ServerlessCovid.Core.Observability;
 using ServerlessCovid.Core.Storage;
 
 namespace ServerlessCovid.Core.Explainability;
@@ -38,14 +40,23 @@ public sealed partial class HeatMapStore
     /// link and grid. A map that cannot be drawn (non-finite values from a broken graph) leaves the result without a
     /// heat map and logs why; it never fails the scoring itself.
     /// </summary>
-    public async Task<TriageResult> SaveAsync(TriageResult scored, ReadOnlyMemory<byte> image, ActivationMap map, CancellationToken cancellationToken)
+    /// <param name="scored">The result the heat map belongs to.</param>
+    /// <param name="image">The image's bytes, decoded again only when <paramref name="inputGrey"/> is null.</param>
+    /// <param name="map">The positive class's activation map.</param>
+    /// <param name="inputGrey">The grey plane the model saw (<see cref="TriagePrediction.InputGrey"/>), when scoring kept it.</param>
+    /// <param name="cancellationToken">Cancels rendering and the upload.</param>
+    public async Task<TriageResult> SaveAsync(
+        TriageResult scored, ReadOnlyMemory<byte> image, ActivationMap map, float[]? inputGrey = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(scored);
         ArgumentNullException.ThrowIfNull(map);
         byte[] png;
         try
         {
-            png = HeatMapOverlay.Render(image.Span, map, _preprocessor, cancellationToken);
+            using Activity? render = TriageActivities.Start(TriageActivities.HeatMapRender);
+            png = inputGrey is null
+                ? HeatMapOverlay.Render(image.Span, map, _preprocessor, cancellationToken)
+                : HeatMapOverlay.RenderGrey(inputGrey, map);
         }
         catch (Exception ex) when (ex is ArgumentException or ImageRejectedException)
         {

@@ -23,6 +23,9 @@ public interface IXrayClassifier
     Task<IReadOnlyList<BatchItemResult>> ScoreBatchAsync(
         IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken = default);
 
+    /// <summary>Raised with the image count of every ONNX Runtime run, batched or not (the batch-size metric).</summary>
+    event Action<int>? RunCompleted;
+
     /// <summary>Makes <paramref name="package"/> the active model (no-op when that version and SHA are already active).</summary>
     void Activate(ModelPackage package);
 }

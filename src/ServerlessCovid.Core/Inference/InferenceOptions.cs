@@ -36,7 +36,27 @@ public sealed class InferenceOptions
     /// </summary>
     public bool AllowSpinning { get; set; }
 
-    /// <summary>Most images per ONNX Runtime call; larger batches are split, bounding the input tensor's memory.</summary>
+    /// <summary>
+    /// Most images per ONNX Runtime call, for batch scoring and for dynamic batching alike; larger batches are
+    /// split, bounding the input tensor's memory.
+    /// </summary>
     [Range(1, 1024)]
     public int MaxBatchSize { get; set; } = 32;
+
+    /// <summary>
+    /// Dynamic batching of concurrent single-image calls (blob invocations, HTTP triage): how long the first queued
+    /// image waits for others to share its ONNX Runtime run. 0 turns batching off (each call runs alone, concurrently).
+    /// Unset, it follows the execution provider: <see cref="CudaBatchWindowMilliseconds"/> on CUDA, where a run of 32
+    /// costs little more than a run of one, and 0 on CPU, where a run's cost grows with its images and batching only
+    /// adds the wait (measure with <c>covid bench pipeline</c>).
+    /// </summary>
+    [Range(0.0, 1000.0)]
+    public double? BatchWindowMilliseconds { get; set; }
+
+    /// <summary>The window used on CUDA when <see cref="BatchWindowMilliseconds"/> is unset.</summary>
+    public const double CudaBatchWindowMilliseconds = 2;
+
+    /// <summary>The batching window for a session on <paramref name="executionProvider"/> ("CUDA" or "CPU").</summary>
+    public TimeSpan BatchWindowFor(string executionProvider) => TimeSpan.FromMilliseconds(
+        BatchWindowMilliseconds ?? (executionProvider == "CUDA" ? CudaBatchWindowMilliseconds : 0));
 }

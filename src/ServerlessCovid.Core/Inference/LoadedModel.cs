@@ -46,6 +46,12 @@ internal sealed class LoadedModel
 
     public string[] OutputNames { get; }
 
+    /// <summary>
+    /// The dynamic batcher of this version's single-image calls, or null when they run one per call (a window of
+    /// 0, or a model exported with a fixed batch of one). Set once, right after construction.
+    /// </summary>
+    public DynamicBatcher? Batcher { get; set; }
+
     /// <summary>Takes a reference unless the model has already been retired and released by everyone.</summary>
     public bool TryAcquire()
     {
@@ -68,6 +74,8 @@ internal sealed class LoadedModel
     {
         if (Interlocked.Decrement(ref _references) == 0)
         {
+            // Every queued request holds a reference, so nothing is left in the batcher's queue by now.
+            Batcher?.Complete();
             _session.Dispose();
             _disposed?.Invoke(this);
         }

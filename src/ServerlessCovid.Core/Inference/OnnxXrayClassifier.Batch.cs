@@ -123,7 +123,7 @@ public sealed partial class OnnxXrayClassifier
         }
     }
 
-    private static void Score(LoadedModel model, PreparedChunk chunk, BatchItemResult[] results, CancellationToken cancellationToken)
+    private void Score(LoadedModel model, PreparedChunk chunk, BatchItemResult[] results, CancellationToken cancellationToken)
     {
         if (chunk.Good == 0)
         {

@@ -3,8 +3,10 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
+using ServerlessCovid.Core.Explainability;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Models;
+using ServerlessCovid.Core.Observability;
 
 namespace ServerlessCovid.Core.Inference;
 
@@ -12,7 +14,8 @@ namespace ServerlessCovid.Core.Inference;
 /// <see cref="IXrayClassifier"/> over ONNX Runtime: one long-lived session per model version, scored through the
 /// <see cref="OrtValue"/> API straight from the preprocessor's output (no tensor copies). Safe for any number of
 /// concurrent calls; <see cref="Activate"/> swaps atomically and the old session is disposed when its last
-/// in-flight call finishes.
+/// in-flight call finishes. Concurrent <see cref="ScoreAsync"/> calls share runs through a <see cref="DynamicBatcher"/>
+/// when <c>Inference:BatchWindowMilliseconds</c> (or the provider's default) is above 0.
 /// </summary>
 public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
 {
@@ -22,10 +25,11 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
     private readonly OnnxSessionFactory _sessions;
     private readonly XrayPreprocessor _preprocessor;
     private readonly ILogger<OnnxXrayClassifier> _logger;
-    private readonly int _maxBatchSize;
+    private readonly InferenceOptions _options;
     private readonly Lock _activation = new();
     private LoadedModel? _active;
     private bool _disposed;
+    private long _runs;
 
     public OnnxXrayClassifier(
         OnnxSessionFactory sessions,
@@ -37,13 +41,18 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
         _sessions = sessions;
         _preprocessor = preprocessor;
         _logger = logger;
-        _maxBatchSize = options.Value.MaxBatchSize;
+        _options = options.Value;
     }
 
     public ModelManifest? CurrentModel => Volatile.Read(ref _active)?.Manifest;
 
     /// <summary>"CUDA" or "CPU" for the active model, null before any model.</summary>
     public string? ExecutionProvider => Volatile.Read(ref _active)?.ExecutionProvider;
+
+    /// <summary>ONNX Runtime runs so far, all versions together (tests and benchmarks count how many calls shared one).</summary>
+    public long RunCount => Interlocked.Read(ref _runs);
+
+    public event Action<int>? RunCompleted;
 
     /// <summary>Test hook: called with the version whose session was just disposed.</summary>
     internal Action<string>? SessionDisposed { get; set; }
@@ -68,7 +77,7 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
             bool hasActivationMap;
             try
             {
-                batchLimit = Math.Min(ModelSignature.Validate(session.Session, manifest), _maxBatchSize);
+                batchLimit = Math.Min(ModelSignature.Validate(session.Session, manifest), _options.MaxBatchSize);
                 hasActivationMap = ModelSignature.HasActivationMap(session.Session, manifest);
             }
             catch
@@ -78,30 +87,58 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
             }
 
             LoadedModel next = new(manifest, session, batchLimit, hasActivationMap, OnRetiredModelDisposed);
+            TimeSpan window = _options.BatchWindowFor(session.ExecutionProvider);
+            if (window > TimeSpan.Zero && batchLimit > 1)
+            {
+                next.Batcher = new DynamicBatcher(next, (input, count) => Run(next, input, count, CancellationToken.None), batchLimit, window);
+            }
+
             Volatile.Write(ref _active, next);
             LogActivated(_logger, manifest.Version, manifest.OnnxSha256, session.ExecutionProvider, current?.Manifest.Version ?? "none");
             current?.Release();
         }
     }
 
-    public Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default)
+    public async Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
         LoadedModel model = Acquire();
+        string version = model.Manifest.Version;
         float[] input = ArrayPool<float>.Shared.Rent(ValuesPerImage);
+        bool handedOver = false;
         try
         {
+            // Decoding runs here, on the caller's thread: concurrent callers decode in parallel; only Run is shared.
             PreprocessedImage prepared = _preprocessor.LoadTensor(image.Span, input, cancellationToken);
+            RecordPreparation(prepared, version);
             cancellationToken.ThrowIfCancellationRequested();
-            long started = Stopwatch.GetTimestamp();
-            RunOutput output = Run(model, input, 1, cancellationToken);
-            double inferenceMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            return Task.FromResult(Predict(model, output, 0, prepared, inferenceMs));
+
+            // Taken now: the tensor belongs to the batcher once queued. 256 KiB, against a second decode for the heat map.
+            float[]? grey = model.HasActivationMap ? HeatMapOverlay.GreyPlane(input.AsSpan(0, ValuesPerImage)) : null;
+            if (model.Batcher is not { } batcher)
+            {
+                long started = Stopwatch.GetTimestamp();
+                RunOutput output = Run(model, input, 1, cancellationToken);
+                long ended = Stopwatch.GetTimestamp();
+                RecordSpan(TriageActivities.Run, started, ended, version, 1);
+                return Predict(model, output, 0, prepared, Stopwatch.GetElapsedTime(started, ended).TotalMilliseconds) with { InputGrey = grey };
+            }
+
+            // The batcher owns the tensor and this call's model reference from here on, whatever happens.
+            handedOver = true;
+            BatchedRun run = await batcher.EnqueueAsync(input, cancellationToken).ConfigureAwait(false);
+            RecordSpan(TriageActivities.QueueWait, run.Enqueued, run.RunStarted, version, run.BatchSize);
+            RecordSpan(TriageActivities.Run, run.RunStarted, run.RunEnded, version, run.BatchSize);
+            double inferenceMs = Stopwatch.GetElapsedTime(run.RunStarted, run.RunEnded).TotalMilliseconds / run.BatchSize;
+            return Predict(model, run.Output, run.Row, prepared, inferenceMs) with { InputGrey = grey };
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(input);
-            model.Release();
+            if (!handedOver)
+            {
+                ArrayPool<float>.Shared.Return(input);
+                model.Release();
+            }
         }
     }
 
@@ -141,8 +178,10 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
     /// One <c>Run</c> over the first <paramref name="count"/> images of <paramref name="input"/>: probabilities
     /// [count × classes], and the maps [count × classes × h × w] when the model has them.
     /// </summary>
-    private static RunOutput Run(LoadedModel model, float[] input, int count, CancellationToken cancellationToken)
+    private RunOutput Run(LoadedModel model, float[] input, int count, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _runs);
+        RunCompleted?.Invoke(count);
         long[] shape = count == 1 ? SingleShape : [count, Preprocessing.Channels, Preprocessing.Size, Preprocessing.Size];
         using OrtValue tensor = OrtValue.CreateTensorValueFromMemory(
             OrtMemoryInfo.DefaultInstance, new Memory<float>(input, 0, count * ValuesPerImage), shape);
@@ -215,13 +254,39 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
             output.Maps.AsSpan(row * classes * cells, classes * cells), classes, positiveIndex, output.MapWidth, output.MapHeight);
     }
 
+    /// <summary>Decode and preprocess spans, from the durations the preprocessor measured, ending now.</summary>
+    private static void RecordPreparation(PreprocessedImage prepared, string version)
+    {
+        if (!TriageActivities.Source.HasListeners())
+        {
+            return;
+        }
+
+        DateTime end = DateTime.UtcNow;
+        DateTime decoded = end - TimeSpan.FromMilliseconds(prepared.PreprocessMs);
+        TriageActivities.Record(TriageActivities.Decode, decoded - TimeSpan.FromMilliseconds(prepared.DecodeMs), decoded, version);
+        TriageActivities.Record(TriageActivities.Preprocess, decoded, end, version);
+    }
+
+    /// <summary>A span between two <see cref="Stopwatch"/> timestamps of this process.</summary>
+    private static void RecordSpan(string name, long started, long ended, string version, int batchSize)
+    {
+        if (!TriageActivities.Source.HasListeners())
+        {
+            return;
+        }
+
+        DateTime now = DateTime.UtcNow;
+        long nowTicks = Stopwatch.GetTimestamp();
+        TriageActivities.Record(
+            name, now - Stopwatch.GetElapsedTime(started, nowTicks), now - Stopwatch.GetElapsedTime(ended, nowTicks), version, batchSize);
+    }
+
     private void OnRetiredModelDisposed(LoadedModel model)
     {
         LogRetired(_logger, model.Manifest.Version);
         SessionDisposed?.Invoke(model.Manifest.Version);
     }
-
-    private readonly record struct RunOutput(float[] Probabilities, float[]? Maps, int MapHeight, int MapWidth);
 
     [LoggerMessage(Level = LogLevel.Information,
         Message = "Model {Version} (SHA-256 {Sha256}) active on {Provider}; replaced {Previous}")]

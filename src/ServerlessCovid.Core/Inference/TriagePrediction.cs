@@ -12,6 +12,8 @@ public sealed record StageTimings(double DecodeMs, double PreprocessMs, double I
 /// <summary>
 /// A scored image, with everything needed to reproduce and audit the decision. <see cref="ActivationMap"/> is the
 /// positive class's evidence map when the model exports one (null for models without a <c>cam</c> output).
+/// <see cref="InputGrey"/> is, for those models and single-image scoring only, the 256×256 grey plane the model saw
+/// (channel mean, 0..1): a heat map is drawn over it without decoding the image a second time.
 /// </summary>
 public sealed record TriagePrediction(
     string Label,
@@ -23,4 +25,5 @@ public sealed record TriagePrediction(
     string PreprocessingId,
     ImageInfo Image,
     StageTimings Timings,
-    ActivationMap? ActivationMap = null);
+    ActivationMap? ActivationMap = null,
+    float[]? InputGrey = null);

@@ -13,7 +13,7 @@ namespace ServerlessCovid.Core.Observability;
 /// theirs. Attributes are drawn from fixed vocabularies (<see cref="TelemetryNames.Tags"/>); nothing here takes an
 /// image, a blob name or a DICOM attribute, so no record can carry one.
 /// </summary>
-public sealed class TriageMetrics
+public sealed class TriageMetrics : IDisposable
 {
     // Seconds; the SDK's default boundaries are meant for milliseconds and would put every image in one bucket.
     private static readonly double[] ImageSecondsBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -33,6 +33,11 @@ public sealed class TriageMetrics
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         _classifier = classifier;
+        if (classifier is not null)
+        {
+            classifier.RunCompleted += RecordBatchSize;
+        }
+
         Meter meter = meterFactory.Create(TelemetryNames.Meter);
         _images = meter.CreateCounter<long>(TelemetryNames.ImagesTriaged, "{image}",
             "Images that ended with a result row, by source, status and error code.");
@@ -94,8 +99,17 @@ public sealed class TriageMetrics
         RecordStage(TelemetryNames.Stages.Total, source, elapsed.TotalSeconds);
     }
 
-    /// <summary>The number of images one ONNX Runtime Run scored (recorded by the classifier's batching).</summary>
+    /// <summary>The number of images one ONNX Runtime Run scored (the classifier's <see cref="IXrayClassifier.RunCompleted"/>).</summary>
     public void RecordBatchSize(int images) => _batchSize.Record(images);
+
+    /// <summary>Stops listening to the classifier, which outlives a test's or a CLI verb's provider.</summary>
+    public void Dispose()
+    {
+        if (_classifier is not null)
+        {
+            _classifier.RunCompleted -= RecordBatchSize;
+        }
+    }
 
     /// <summary>A finished retraining run: its outcome and the seconds of every stage it reached.</summary>
     public void RecordRetrainingRun(string outcome, IReadOnlyDictionary<string, double>? stageSeconds)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
@@ -7,6 +8,7 @@ using ServerlessCovid.Core.Explainability;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
+using ServerlessCovid.Core.Observability;
 using ServerlessCovid.Core.Storage;
 
 namespace ServerlessCovid.Core.Triage;
@@ -65,6 +67,12 @@ public sealed partial class TriageService
     public async Task<TriageResult> TriageBlobAsync(BlobClient blob, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(blob);
+        using Activity? activity = TriageActivities.Start(TriageActivities.BlobTriage, ActivityKind.Consumer);
+        return Traced(activity, await TriageBlobCoreAsync(blob, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<TriageResult> TriageBlobCoreAsync(BlobClient blob, CancellationToken cancellationToken)
+    {
         (string hospital, string rawName) = SplitHospital(blob.Name);
         string id = ResultIds.ForBlob(hospital, rawName);
         DateTimeOffset now = _time.GetUtcNow();
@@ -76,19 +84,19 @@ public sealed partial class TriageService
         catch (TriageRequestException ex)
         {
             LogRejected(_logger, hospital, id, ex.Code);
-            return await _results.UpsertAsync(
+            return await WriteAsync(
                 NewResult(hospital, id, TriageStatus.Rejected, blob.Uri.ToString(), now) with { ErrorCode = ex.Code, ErrorReason = ex.Message },
                 cancellationToken).ConfigureAwait(false);
         }
 
         ModelManifest? model = await TryGetActiveModelAsync(hospital, id, cancellationToken).ConfigureAwait(false);
-        (byte[]? content, long length) = await DownloadAsync(blob, _maxBytes, cancellationToken).ConfigureAwait(false);
+        (byte[]? content, long length) = await TracedDownloadAsync(blob, cancellationToken).ConfigureAwait(false);
         if (content is null && length > _maxBytes)
         {
             // Refused from the blob's properties: a multi-gigabyte upload is never buffered in the worker. The size
             // limit does not depend on a model, so this holds while none is published too.
             LogRejected(_logger, hospital, id, ImageErrorCodes.TooLarge);
-            return await _results.UpsertAsync(
+            return await WriteAsync(
                 NewResult(hospital, id, TriageStatus.Rejected, blob.Uri.ToString(), now) with
                 {
                     SourceName = name.Name,
@@ -104,7 +112,7 @@ public sealed partial class TriageService
         if (content is null)
         {
             LogBlobMissing(_logger, hospital, id);
-            return await _results.UpsertAsync(
+            return await WriteAsync(
                 NewResult(hospital, id, TriageStatus.Failed, blob.Uri.ToString(), now) with
                 {
                     SourceName = name.Name,
@@ -116,8 +124,8 @@ public sealed partial class TriageService
                 cancellationToken).ConfigureAwait(false);
         }
 
-        string sha = ModelPackage.Sha256Hex(content);
-        TriageResult? existing = await _results.GetAsync(hospital, id, cancellationToken).ConfigureAwait(false);
+        string sha = Hash(content);
+        TriageResult? existing = await ReadAsync(hospital, id, cancellationToken).ConfigureAwait(false);
         TriageResult blobResult = NewResult(hospital, id, TriageStatus.Scored, blob.Uri.ToString(), now) with
         {
             SourceName = name.Name,
@@ -139,7 +147,7 @@ public sealed partial class TriageService
         }
 
         TriageResult result = await ScoreAsync(blobResult, content, model, cancellationToken).ConfigureAwait(false);
-        return await _results.UpsertAsync(result, cancellationToken).ConfigureAwait(false);
+        return await WriteAsync(result, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -150,13 +158,19 @@ public sealed partial class TriageService
     /// <exception cref="ModelUnavailableException">No model is published yet.</exception>
     public async Task<TriageResult> TriageUploadAsync(string hospital, ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default)
     {
+        using Activity? activity = TriageActivities.Start(TriageActivities.HttpTriage, ActivityKind.Server);
+        return Traced(activity, await TriageUploadCoreAsync(hospital, image, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<TriageResult> TriageUploadCoreAsync(string hospital, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    {
         if (!HospitalIds.IsValid(hospital))
         {
             throw new TriageRequestException(TriageErrorCodes.InvalidHospital, $"Hospital id '{hospital}' is not valid: {HospitalIds.Rule}.");
         }
 
         ModelManifest model = await _models.GetActiveAsync(cancellationToken).ConfigureAwait(false);
-        string sha = ModelPackage.Sha256Hex(image.Span);
+        string sha = Hash(image.Span);
         string id = ResultIds.ForHttp(hospital, sha);
         TriageResult result = await ScoreAsync(
             NewResult(hospital, id, TriageStatus.Scored, TriageResult.HttpSource, _time.GetUtcNow()) with
@@ -176,7 +190,7 @@ public sealed partial class TriageService
             result = result with { ImageContainer = _uploads.Client.Name, ImageBlobName = blobName };
         }
 
-        return await _results.UpsertAsync(result, cancellationToken).ConfigureAwait(false);
+        return await WriteAsync(result, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -220,7 +234,7 @@ public sealed partial class TriageService
         }
 
         LogRecordedFailure(_logger, hospital, id);
-        return await _results.UpsertAsync(
+        return await WriteAsync(
             NewResult(hospital, id, TriageStatus.Failed, blob.Uri.ToString(), _time.GetUtcNow()) with
             {
                 SourceName = rawName,
@@ -259,7 +273,7 @@ public sealed partial class TriageService
             return existing;
         }
 
-        return await _results.UpsertAsync(
+        return await WriteAsync(
             blobResult with
             {
                 Status = TriageStatus.Pending,
@@ -297,7 +311,7 @@ public sealed partial class TriageService
             // Stored before the row is written, so a row never links a heat map that is not there. A model without a
             // cam output (an older package) scores exactly as before: no heat map, no link, no error.
             return prediction.ActivationMap is { } map
-                ? await _heatMaps.SaveAsync(scored, content, map, cancellationToken).ConfigureAwait(false)
+                ? await SaveHeatMapAsync(scored, content, map, prediction.InputGrey, cancellationToken).ConfigureAwait(false)
                 : scored;
         }
         catch (ImageRejectedException ex)

@@ -42,13 +42,14 @@ internal static class TestModels
     /// CPU, one intra-op thread: the tiny graph gains nothing from more, and spinning per-session thread pools
     /// would only fight the parallel callers of the concurrency tests for the cores.
     /// </summary>
-    public static OnnxXrayClassifier Classifier(int maxBatchSize = 32)
+    public static OnnxXrayClassifier Classifier(int maxBatchSize = 32, double? batchWindowMilliseconds = null)
     {
         IOptions<InferenceOptions> options = Options.Create(new InferenceOptions
         {
             ExecutionProvider = ExecutionProviderPreference.Cpu,
             IntraOpThreads = 1,
             MaxBatchSize = maxBatchSize,
+            BatchWindowMilliseconds = batchWindowMilliseconds,
         });
         return new OnnxXrayClassifier(
             new OnnxSessionFactory(options, NullLogger<OnnxSessionFactory>.Instance),

@@ -55,6 +55,19 @@ public sealed class BlobJourneyTelemetryTests(AzuriteFixture azurite)
         MetricPoint model = Assert.Single(capture.Points(TelemetryNames.ModelServed));
         Assert.Equal(1, model.GetGaugeLastValueLong());
         Assert.Equal("v1", TelemetryCapture.Tags(model)["model_version"]);
+
+        // One ONNX Runtime run of one image (dynamic batching is off on CPU).
+        MetricPoint batch = Assert.Single(capture.Points(TelemetryNames.BatchSize));
+        Assert.Equal((1L, 1.0), (batch.GetHistogramCount(), batch.GetHistogramSum()));
+
+        // One trace: the blob's root span, with the stages as its children in the same trace.
+        Activity[] spans = [.. capture.Spans.Where(a => a.Source.Name == TriageActivities.SourceName)];
+        Activity root = Assert.Single(spans, a => a.OperationName == TriageActivities.BlobTriage);
+        Assert.Equal(("scored", "v1"), ((string?)root.GetTagItem(TriageActivities.StatusTag), (string?)root.GetTagItem(TriageActivities.ModelVersionTag)));
+        Assert.All(spans, a => Assert.Equal(root.TraceId, a.TraceId));
+        Assert.Superset(
+            new HashSet<string>([TriageActivities.Download, TriageActivities.Decode, TriageActivities.Preprocess, TriageActivities.Run, TriageActivities.TableWrite]),
+            spans.Where(a => a.ParentSpanId == root.SpanId).Select(a => a.OperationName).ToHashSet());
     }
 
     [Fact]
