@@ -39,6 +39,12 @@ public static class PredictCommand
     private static double? Probability(IReadOnlyDictionary<string, double>? probabilities, string label) =>
         probabilities is not null && probabilities.TryGetValue(label, out double p) ? p : null;
 
+    /// <summary>
+    /// Files read before each hand-over to the classifier, which splits them into its own batches and decodes the
+    /// next batch during each Run: enough to keep that pipeline fed, few enough that large files do not pile up.
+    /// </summary>
+    private const int FilesReadAhead = 16;
+
     public static Command Create()
     {
         Option<DirectoryInfo?> model = new("--model")
@@ -52,11 +58,10 @@ public static class PredictCommand
             Description = "With --storage: a published version instead of the current one.",
             HelpName = "VERSION",
         };
-        Option<int> batchSize = new Option<int>("--batch-size")
+        Option<int?> batchSize = new Option<int?>("--batch-size")
         {
-            Description = "Images per ONNX Runtime call.",
-            DefaultValueFactory = _ => 16,
-        }.InRange(1, 1024);
+            Description = "Images per ONNX Runtime call. Default: Inference:MaxBatchSize, which unset is 2 on CPU and 32 on CUDA.",
+        }.InRangeWhenSet(1, 1024);
         Option<DirectoryInfo?> heatMaps = new("--heatmaps")
         {
             Description = "Write one heat-map overlay PNG per scored file here (models with a cam output): where the model's evidence lies, not a diagnosis.",
@@ -99,7 +104,11 @@ public static class PredictCommand
             }
 
             IReadOnlyList<string> paths = ExpandInputs(context.Get(files) ?? []);
-            ServiceProvider services = CliServices.Build(context, modelDirectory is null ? connection : null);
+            int? batch = context.Get(batchSize);
+            ServiceProvider services = CliServices.Build(
+                context,
+                modelDirectory is null ? connection : null,
+                batch is { } explicitBatch ? new Dictionary<string, string?> { ["Inference:MaxBatchSize"] = explicitBatch.ToString(CultureInfo.InvariantCulture) } : null);
             await using ConfiguredAsyncDisposable disposeServices = services.ConfigureAwait(false);
             ModelPackage package = await LoadPackageAsync(services, modelDirectory, context.Get(version), cancellationToken)
                 .ConfigureAwait(false);
@@ -112,7 +121,7 @@ public static class PredictCommand
                 ? new PredictHeatMaps(heatMapDirectory.FullName, services.GetRequiredService<XrayPreprocessor>())
                 : null;
             IReadOnlyList<PredictionRow> rows = await ScoreAsync(
-                context, classifier, paths, context.Get(batchSize), maxBytes, heatMapWriter, cancellationToken).ConfigureAwait(false);
+                context, classifier, paths, Math.Max(batch ?? 0, FilesReadAhead), maxBytes, heatMapWriter, cancellationToken).ConfigureAwait(false);
             if (heatMapWriter is not null)
             {
                 await heatMapWriter.ReportAsync(context.Error, package.Manifest.Version).ConfigureAwait(false);

@@ -32,7 +32,15 @@ internal static class StretchResampler
 
     /// <summary>As above, with rows <paramref name="stride"/> bytes apart (e.g. PNG rows with their filter byte).</summary>
     public static void Resize(
-        ReadOnlySpan<byte> pixels, int width, int height, int channels, int stride, Span<float> destination, int size)
+        ReadOnlySpan<byte> pixels, int width, int height, int channels, int stride, Span<float> destination, int size) =>
+        Resize(pixels, width, height, channels, stride, channels, destination, size);
+
+    /// <summary>
+    /// As above, reading the first <paramref name="channels"/> bytes of every <paramref name="pixelBytes"/>-byte
+    /// pixel: one channel of a grey image decoded as RGB (all three are equal) without copying it out first.
+    /// </summary>
+    public static void Resize(
+        ReadOnlySpan<byte> pixels, int width, int height, int channels, int stride, int pixelBytes, Span<float> destination, int size)
     {
         int rowLength = width * channels;
         ResizeKernel vertical = ResizeKernel.Create(height, size);
@@ -61,7 +69,15 @@ internal static class StretchResampler
                     int sourceY = start + k;
                     if (sourceY != widenedRow)
                     {
-                        Widen(pixels.Slice(sourceY * stride, rowLength), sourceRow);
+                        if (pixelBytes == channels)
+                        {
+                            Widen(pixels.Slice(sourceY * stride, rowLength), sourceRow);
+                        }
+                        else
+                        {
+                            WidenFirstChannel(pixels.Slice(sourceY * stride, width * pixelBytes), pixelBytes, sourceRow);
+                        }
+
                         widenedRow = sourceY;
                     }
 
@@ -119,6 +135,14 @@ internal static class StretchResampler
         for (; i < source.Length; i++)
         {
             destination[i] = source[i];
+        }
+    }
+
+    private static void WidenFirstChannel(ReadOnlySpan<byte> source, int pixelBytes, Span<float> destination)
+    {
+        for (int x = 0; x < destination.Length; x++)
+        {
+            destination[x] = source[x * pixelBytes];
         }
     }
 

@@ -22,7 +22,7 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
     private readonly OnnxSessionFactory _sessions;
     private readonly XrayPreprocessor _preprocessor;
     private readonly ILogger<OnnxXrayClassifier> _logger;
-    private readonly int _maxBatchSize;
+    private readonly InferenceOptions _options;
     private readonly Lock _activation = new();
     private LoadedModel? _active;
     private bool _disposed;
@@ -37,7 +37,7 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
         _sessions = sessions;
         _preprocessor = preprocessor;
         _logger = logger;
-        _maxBatchSize = options.Value.MaxBatchSize;
+        _options = options.Value;
     }
 
     public ModelManifest? CurrentModel => Volatile.Read(ref _active)?.Manifest;
@@ -68,7 +68,7 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
             bool hasActivationMap;
             try
             {
-                batchLimit = Math.Min(ModelSignature.Validate(session.Session, manifest), _maxBatchSize);
+                batchLimit = Math.Min(ModelSignature.Validate(session.Session, manifest), _options.MaxBatchSizeFor(session.ExecutionProvider));
                 hasActivationMap = ModelSignature.HasActivationMap(session.Session, manifest);
             }
             catch
@@ -84,14 +84,23 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
         }
     }
 
-    public Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default)
+    public Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default) =>
+        Score(image, null, cancellationToken);
+
+    public Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, string contentSha256, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(contentSha256);
+        return Score(image, contentSha256, cancellationToken);
+    }
+
+    private Task<TriagePrediction> Score(ReadOnlyMemory<byte> image, string? contentSha256, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         LoadedModel model = Acquire();
         float[] input = ArrayPool<float>.Shared.Rent(ValuesPerImage);
         try
         {
-            PreprocessedImage prepared = _preprocessor.LoadTensor(image.Span, input, cancellationToken);
+            PreprocessedImage prepared = _preprocessor.LoadTensor(image.Span, input, contentSha256, cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             long started = Stopwatch.GetTimestamp();
             RunOutput output = Run(model, input, 1, cancellationToken);
