@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -214,48 +215,58 @@ public static class PredictCommand
             {
                 List<int> readable = [];
                 List<ReadOnlyMemory<byte>> images = [];
-                for (int i = start; i < Math.Min(start + batchSize, paths.Count); i++)
+                List<byte[]> rented = []; // pooled file buffers, returned once this group is scored
+                try
                 {
-                    try
+                    for (int i = start; i < Math.Min(start + batchSize, paths.Count); i++)
                     {
-                        images.Add(await ReadImageFileAsync(paths[i], maxBytes, cancellationToken).ConfigureAwait(false));
-                        readable.Add(i);
+                        try
+                        {
+                            (byte[] buffer, int length) = await ReadPooledAsync(paths[i], maxBytes, cancellationToken).ConfigureAwait(false);
+                            rented.Add(buffer);
+                            images.Add(buffer.AsMemory(0, length));
+                            readable.Add(i);
+                        }
+                        catch (ImageRejectedException rejected)
+                        {
+                            rows[i] = PredictionRow.Failed(paths[i], rejected.Code, rejected.Reason);
+                            progress.Increment();
+                        }
+                        catch (Exception ex) when (ex is not OperationCanceledException)
+                        {
+                            // One file never aborts the batch, whatever went wrong reading it.
+                            string code = ex is FileNotFoundException or DirectoryNotFoundException ? "not_found" : "unreadable";
+                            rows[i] = PredictionRow.Failed(paths[i], code, ex.Message);
+                            progress.Increment();
+                        }
                     }
-                    catch (ImageRejectedException rejected)
-                    {
-                        rows[i] = PredictionRow.Failed(paths[i], rejected.Code, rejected.Reason);
-                        progress.Increment();
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        // One file never aborts the batch, whatever went wrong reading it.
-                        string code = ex is FileNotFoundException or DirectoryNotFoundException ? "not_found" : "unreadable";
-                        rows[i] = PredictionRow.Failed(paths[i], code, ex.Message);
-                        progress.Increment();
-                    }
-                }
 
-                if (images.Count == 0)
+                    if (images.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    IReadOnlyList<BatchItemResult> results = await classifier.ScoreBatchAsync(images, cancellationToken)
+                        .ConfigureAwait(false);
+                    for (int k = 0; k < readable.Count; k++)
+                    {
+                        BatchItemResult result = results[k];
+                        int index = readable[k];
+                        rows[index] = result.Prediction is { } prediction
+                            ? PredictionRow.Scored(paths[index], prediction)
+                            : PredictionRow.Failed(paths[index], result.ErrorCode ?? "rejected", result.ErrorReason ?? "The image was rejected.");
+                        if (heatMaps is not null && result.Prediction is { } scored)
+                        {
+                            await heatMaps.WriteAsync(paths[index], images[k], scored, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    progress.Increment(readable.Count);
+                }
+                finally
                 {
-                    continue;
+                    rented.ForEach(buffer => ArrayPool<byte>.Shared.Return(buffer));
                 }
-
-                IReadOnlyList<BatchItemResult> results = await classifier.ScoreBatchAsync(images, cancellationToken)
-                    .ConfigureAwait(false);
-                for (int k = 0; k < readable.Count; k++)
-                {
-                    BatchItemResult result = results[k];
-                    int index = readable[k];
-                    rows[index] = result.Prediction is { } prediction
-                        ? PredictionRow.Scored(paths[index], prediction)
-                        : PredictionRow.Failed(paths[index], result.ErrorCode ?? "rejected", result.ErrorReason ?? "The image was rejected.");
-                    if (heatMaps is not null && result.Prediction is { } scored)
-                    {
-                        await heatMaps.WriteAsync(paths[index], images[k], scored, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
-                progress.Increment(readable.Count);
             }
         }).ConfigureAwait(false);
         return [.. rows.Select(row => row!)];
@@ -267,6 +278,23 @@ public static class PredictCommand
     /// a device such as /dev/zero whose length says nothing about what it yields) is <c>not_regular_file</c>.
     /// </summary>
     internal static async Task<byte[]> ReadImageFileAsync(string path, long maxBytes, CancellationToken cancellationToken)
+    {
+        (byte[] buffer, int length) = await ReadPooledAsync(path, maxBytes, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return buffer.AsSpan(0, length).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReadImageFileAsync"/> into a pooled buffer that the caller returns: scoring reuses a handful of
+    /// buffers instead of leaving one dead large-object-heap array per file (two, with a trimming copy) for the GC.
+    /// </summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadPooledAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
         if (Directory.Exists(path))
         {
@@ -283,31 +311,39 @@ public static class PredictCommand
         }
 
         // One byte more than the length says: a device or pipe yields data its length (0) does not promise.
-        byte[] buffer = new byte[declared + 1];
-        int total = 0;
-        while (true)
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)declared + 1);
+        try
         {
-            int read = await file.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
+            int total = 0;
+            while (true)
             {
-                break;
+                int read = await file.ReadAsync(buffer.AsMemory(total, (int)declared + 1 - total), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+                if (total > declared)
+                {
+                    throw new ImageRejectedException(
+                        NotRegularFile, $"'{path}' is not a regular file: reading it gives more than the {declared:N0} bytes its length says.");
+                }
             }
 
-            total += read;
-            if (total > declared)
+            if (total != declared)
             {
                 throw new ImageRejectedException(
-                    NotRegularFile, $"'{path}' is not a regular file: reading it gives more than the {declared:N0} bytes its length says.");
+                    NotRegularFile, $"'{path}' is not a regular file: its length says {declared:N0} bytes but reading it gave {total:N0}.");
             }
-        }
 
-        if (total != declared)
+            return (buffer, total);
+        }
+        catch
         {
-            throw new ImageRejectedException(
-                NotRegularFile, $"'{path}' is not a regular file: its length says {declared:N0} bytes but reading it gave {total:N0}.");
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
         }
-
-        return buffer.AsSpan(0, total).ToArray();
     }
 
     /// <summary>Stable code for a path that is a directory, device or pipe rather than a regular file.</summary>
