@@ -64,6 +64,6 @@ public sealed class BenchInferFormatsTests : IDisposable
         Assert.All(rows, row => Assert.True(row.GetProperty("decodeAndPreprocessMs").GetDouble() > 0 && row.GetProperty("bareRunMs").GetDouble() > 0));
         Assert.Equal(
             [true, false, false, true],
-            rows.Select(row => row.GetProperty("imageSharpMs").ValueKind == JsonValueKind.Number));
+            rows.Select(row => row.TryGetProperty("imageSharpMs", out JsonElement old) && old.ValueKind == JsonValueKind.Number));
     }
 }
