@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.ML.OnnxRuntime;
+using ServerlessCovid.Cli.Bench;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
@@ -37,11 +38,14 @@ public static class BenchInferCommand
         Option<ExecutionProviderPreference> provider = new("--provider") { Description = "auto, cuda or cpu.", DefaultValueFactory = _ => ExecutionProviderPreference.Auto };
         Option<int> threads = new("--threads") { Description = "ONNX Runtime intra-op threads (0: its default)." };
         Option<bool> spin = new("--spin") { Description = "Let ONNX Runtime threads busy-wait (Inference:AllowSpinning)." };
+        Option<DirectoryInfo?> saveModel = new("--save-model") { Description = "Without --model, also save the exported untrained package here (e.g. for `covid predict` memory checks)." };
         Option<bool> tiny = new("--tiny") { Description = "Without --model, export the tiny network instead (smoke test)." };
         Option<bool> json = new("--json") { Description = "Print machine-readable JSON." };
+        Option<bool> formats = new("--formats") { Description = "Also time 2048×2500 inputs per format (16-bit PNG, DICOM uncompressed and JPEG Lossless, grey JPEG) against bare Run and ImageSharp's own decode." };
+        Option<int> formatRepeats = new("--format-repeats") { Description = "Decodes per format with --formats (medians are reported).", DefaultValueFactory = _ => 9 };
         Command command = new("infer", "Benchmark decode, preprocessing and ONNX Runtime inference of x-rays on this machine.")
         {
-            model, images, count, size, batchSize, provider, threads, spin, tiny, json,
+            model, images, count, size, batchSize, provider, threads, spin, tiny, saveModel, json, formats, formatRepeats,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,9 +54,10 @@ public static class BenchInferCommand
             int side = parse.GetValue(size);
             int batch = parse.GetValue(batchSize);
             int intraOp = parse.GetValue(threads);
-            if (n < 1 || batch is < 1 or > 1024 || side is < 16 or > 8192 || intraOp is < 0 or > 256)
+            int repeats = parse.GetValue(formats) ? parse.GetValue(formatRepeats) : 0;
+            if (n < 1 || batch is < 1 or > 1024 || side is < 16 or > 8192 || intraOp is < 0 or > 256 || (parse.GetValue(formats) && repeats is < 1 or > 1000))
             {
-                await error.WriteLineAsync("--count and --batch-size (≤ 1024) must be at least 1, --size 16..8192, --threads 0..256.").ConfigureAwait(false);
+                await error.WriteLineAsync("--count and --batch-size (≤ 1024) must be at least 1, --size 16..8192, --threads 0..256, --format-repeats 1..1000.").ConfigureAwait(false);
                 return CovidCli.UsageError;
             }
 
@@ -62,6 +67,11 @@ public static class BenchInferCommand
             try
             {
                 package = untrained ? ExportUntrained(parse.GetValue(tiny)) : ModelPackage.LoadFromDirectory(parse.GetValue(model)!.FullName);
+                if (untrained && parse.GetValue(saveModel) is { } saveTo)
+                {
+                    package.SaveToDirectory(saveTo.FullName);
+                }
+
                 inputs = parse.GetValue(images) is { } folder ? ReadImages(folder, error) : Generate(n, side);
             }
             catch (Exception ex) when (ex is InvalidModelPackageException or IOException or UnauthorizedAccessException)
@@ -83,7 +93,7 @@ public static class BenchInferCommand
                 AllowSpinning = parse.GetValue(spin),
                 MaxBatchSize = batch,
             };
-            BenchReport report = await Measure(package, untrained, inputs, options, cancellationToken).ConfigureAwait(false);
+            BenchReport report = await Measure(package, untrained, inputs, options, repeats, cancellationToken).ConfigureAwait(false);
             TextWriter output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
@@ -100,21 +110,23 @@ public static class BenchInferCommand
     }
 
     private static async Task<BenchReport> Measure(
-        ModelPackage package, bool untrained, List<(string Name, byte[] Bytes)> inputs, InferenceOptions options, CancellationToken cancellationToken)
+        ModelPackage package, bool untrained, List<(string Name, byte[] Bytes)> inputs, InferenceOptions options, int formatRepeats,
+        CancellationToken cancellationToken)
     {
+        int batchSize = options.MaxBatchSize ?? 1;
         OnnxSessionFactory factory = new(Options.Create(options), NullLogger<OnnxSessionFactory>.Instance);
         using OnnxXrayClassifier classifier = NewClassifier(factory, WithBatchSize(options, 1), package);
         using OnnxXrayClassifier batchedClassifier = NewClassifier(factory, options, package);
         using OnnxSession bare = factory.Create(package.Onnx);
         using BareRunner single = new(bare.Session, package.Manifest, XrayPreprocessor.Default.LoadTensor(inputs[0].Bytes), 1);
-        using BareRunner batch = new(bare.Session, package.Manifest, XrayPreprocessor.Default.LoadTensor(inputs[0].Bytes), options.MaxBatchSize);
+        using BareRunner batch = new(bare.Session, package.Manifest, XrayPreprocessor.Default.LoadTensor(inputs[0].Bytes), batchSize);
         ReadOnlyMemory<byte>[] all = [.. inputs.Select(i => (ReadOnlyMemory<byte>)i.Bytes)];
 
         // Warm-up: first runs allocate arenas (per input shape) and JIT the managed path.
         single.Run();
         batch.Run();
         await classifier.ScoreAsync(inputs[0].Bytes, cancellationToken).ConfigureAwait(false);
-        await batchedClassifier.ScoreBatchAsync(all[..Math.Min(all.Length, options.MaxBatchSize)], cancellationToken).ConfigureAwait(false);
+        await batchedClassifier.ScoreBatchAsync(all[..Math.Min(all.Length, batchSize)], cancellationToken).ConfigureAwait(false);
 
         List<double> naive = [.. inputs.Select(i => NaiveDecodeAndResize(i.Bytes))];
         List<double> decode = [], preprocess = [], inference = [], endToEnd = [], bareRuns = [];
@@ -132,9 +144,12 @@ public static class BenchInferCommand
 
         double streamMs = await PerImageMs(classifier, all, cancellationToken).ConfigureAwait(false);
         double batchedMs = await PerImageMs(batchedClassifier, all, cancellationToken).ConfigureAwait(false);
-        List<double> bareBatches = [.. Enumerable.Range(0, Math.Max(3, inputs.Count / options.MaxBatchSize)).Select(_ => batch.Run())];
-        double bareBatchMs = Stat(bareBatches).Median / options.MaxBatchSize;
+        List<double> bareBatches = [.. Enumerable.Range(0, Math.Max(3, inputs.Count / batchSize)).Select(_ => batch.Run())];
+        double bareBatchMs = Stat(bareBatches).Median / batchSize;
 
+        IReadOnlyList<FormatRow>? formatRows = formatRepeats > 0
+            ? FormatBench.Measure(RealisticInputs.Create(2048, 2500), single.Run, formatRepeats, cancellationToken)
+            : null;
         ModelManifest m = package.Manifest;
         Percentiles bareRun = Stat(bareRuns);
         return new BenchReport(
@@ -149,9 +164,11 @@ public static class BenchInferCommand
             bareRun,
             Stat(endToEnd).Median / bareRun.Median,
             new BenchStream(streamMs, streamMs / bareRun.Median, 1000 / streamMs),
-            new BenchBatched(options.MaxBatchSize, batchedMs, 1000 / batchedMs, bareBatchMs),
+            new BenchBatched(batchSize, batchedMs, 1000 / batchedMs, bareBatchMs),
             1000 * inputs.Count / endToEnd.Sum(),
             Environment.ProcessorCount,
+            formatRows,
+            formatRepeats,
             Disclaimers.ResearchOnly);
     }
 
@@ -308,6 +325,11 @@ public static class BenchInferCommand
         output.WriteLine(string.Create(c, $"latency: end-to-end / bare Run {r.LatencyOverBareRun:F3} ({r.Batch1ImagesPerSecond:F2} images/s, nothing overlapped)"));
         output.WriteLine(string.Create(c, $"stream (batch 1, next image decoded during each Run): {r.Stream.PerImageMs:F2} ms per image, {r.Stream.ImagesPerSecond:F2} images/s; per image / bare Run {r.Stream.OverBareRun:F3} (target ≤ 1.25)"));
         output.WriteLine(string.Create(c, $"batched ({r.Batched.BatchSize} per Run, pipelined): {r.Batched.PerImageMs:F2} ms per image, {r.Batched.ImagesPerSecond:F2} images/s; bare Run at that batch {r.Batched.BareRunPerImageMs:F2} ms per image"));
+        if (r.Formats is not null)
+        {
+            FormatBench.Print(output, r.Formats, r.FormatRepeats);
+        }
+
         output.WriteLine(r.Disclaimer);
     }
 
@@ -338,6 +360,8 @@ public static class BenchInferCommand
         BenchBatched Batched,
         double Batch1ImagesPerSecond,
         int LogicalCpus,
+        IReadOnlyList<FormatRow>? Formats,
+        int FormatRepeats,
         string Disclaimer);
 
     /// <summary>

@@ -119,7 +119,7 @@ public static class BenchPipelineCommand
             paths.Count,
             parallelism,
             inference.BatchWindowFor(provider).TotalMilliseconds,
-            inference.MaxBatchSize,
+            inference.MaxBatchSizeFor(provider),
             batchSize,
             Environment.ProcessorCount,
             PipelineBenchReport.Median(predict),

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.CompilerServices;
@@ -37,6 +38,12 @@ public static class PredictCommand
     private static double? Probability(IReadOnlyDictionary<string, double>? probabilities, string label) =>
         probabilities is not null && probabilities.TryGetValue(label, out double p) ? p : null;
 
+    /// <summary>
+    /// Files read before each hand-over to the classifier, which splits them into its own batches and decodes the
+    /// next batch during each Run: enough to keep that pipeline fed, few enough that large files do not pile up.
+    /// </summary>
+    private const int FilesReadAhead = 16;
+
     public static Command Create()
     {
         Option<DirectoryInfo?> model = new("--model")
@@ -50,11 +57,10 @@ public static class PredictCommand
             Description = "With --storage: a published version instead of the current one.",
             HelpName = "VERSION",
         };
-        Option<int> batchSize = new Option<int>("--batch-size")
+        Option<int?> batchSize = new Option<int?>("--batch-size")
         {
-            Description = "Images per ONNX Runtime call.",
-            DefaultValueFactory = _ => 16,
-        }.InRange(1, 1024);
+            Description = "Images per ONNX Runtime call. Default: Inference:MaxBatchSize, which unset is 2 on CPU and 32 on CUDA.",
+        }.InRangeWhenSet(1, 1024);
         Option<DirectoryInfo?> heatMaps = new("--heatmaps")
         {
             Description = "Write one heat-map overlay PNG per scored file here (models with a cam output): where the model's evidence lies, not a diagnosis.",
@@ -97,7 +103,11 @@ public static class PredictCommand
             }
 
             IReadOnlyList<string> paths = ExpandInputs(context.Get(files) ?? []);
-            ServiceProvider services = CliServices.Build(context, modelDirectory is null ? connection : null);
+            int? batch = context.Get(batchSize);
+            ServiceProvider services = CliServices.Build(
+                context,
+                modelDirectory is null ? connection : null,
+                batch is { } explicitBatch ? new Dictionary<string, string?> { ["Inference:MaxBatchSize"] = explicitBatch.ToString(CultureInfo.InvariantCulture) } : null);
             await using ConfiguredAsyncDisposable disposeServices = services.ConfigureAwait(false);
             ModelPackage package = await LoadPackageAsync(services, modelDirectory, context.Get(version), cancellationToken)
                 .ConfigureAwait(false);
@@ -110,7 +120,7 @@ public static class PredictCommand
                 ? new PredictHeatMaps(heatMapDirectory.FullName, services.GetRequiredService<XrayPreprocessor>())
                 : null;
             IReadOnlyList<PredictionRow> rows = await ScoreAsync(
-                context, classifier, paths, context.Get(batchSize), maxBytes, heatMapWriter, cancellationToken).ConfigureAwait(false);
+                context, classifier, paths, Math.Max(batch ?? 0, FilesReadAhead), maxBytes, heatMapWriter, cancellationToken).ConfigureAwait(false);
             if (heatMapWriter is not null)
             {
                 await heatMapWriter.ReportAsync(context.Error, package.Manifest.Version).ConfigureAwait(false);
@@ -202,48 +212,58 @@ public static class PredictCommand
             {
                 List<int> readable = [];
                 List<ReadOnlyMemory<byte>> images = [];
-                for (int i = start; i < Math.Min(start + batchSize, paths.Count); i++)
+                List<byte[]> rented = []; // pooled file buffers, returned once this group is scored
+                try
                 {
-                    try
+                    for (int i = start; i < Math.Min(start + batchSize, paths.Count); i++)
                     {
-                        images.Add(await ReadImageFileAsync(paths[i], maxBytes, cancellationToken).ConfigureAwait(false));
-                        readable.Add(i);
+                        try
+                        {
+                            (byte[] buffer, int length) = await ReadPooledAsync(paths[i], maxBytes, cancellationToken).ConfigureAwait(false);
+                            rented.Add(buffer);
+                            images.Add(buffer.AsMemory(0, length));
+                            readable.Add(i);
+                        }
+                        catch (ImageRejectedException rejected)
+                        {
+                            rows[i] = PredictionRow.Failed(paths[i], rejected.Code, rejected.Reason);
+                            progress.Increment();
+                        }
+                        catch (Exception ex) when (ex is not OperationCanceledException)
+                        {
+                            // One file never aborts the batch, whatever went wrong reading it.
+                            string code = ex is FileNotFoundException or DirectoryNotFoundException ? "not_found" : "unreadable";
+                            rows[i] = PredictionRow.Failed(paths[i], code, ex.Message);
+                            progress.Increment();
+                        }
                     }
-                    catch (ImageRejectedException rejected)
-                    {
-                        rows[i] = PredictionRow.Failed(paths[i], rejected.Code, rejected.Reason);
-                        progress.Increment();
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        // One file never aborts the batch, whatever went wrong reading it.
-                        string code = ex is FileNotFoundException or DirectoryNotFoundException ? "not_found" : "unreadable";
-                        rows[i] = PredictionRow.Failed(paths[i], code, ex.Message);
-                        progress.Increment();
-                    }
-                }
 
-                if (images.Count == 0)
+                    if (images.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    IReadOnlyList<BatchItemResult> results = await classifier.ScoreBatchAsync(images, cancellationToken)
+                        .ConfigureAwait(false);
+                    for (int k = 0; k < readable.Count; k++)
+                    {
+                        BatchItemResult result = results[k];
+                        int index = readable[k];
+                        rows[index] = result.Prediction is { } prediction
+                            ? PredictionRow.Scored(paths[index], prediction)
+                            : PredictionRow.Failed(paths[index], result.ErrorCode ?? "rejected", result.ErrorReason ?? "The image was rejected.");
+                        if (heatMaps is not null && result.Prediction is { } scored)
+                        {
+                            await heatMaps.WriteAsync(paths[index], images[k], scored, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+
+                    progress.Increment(readable.Count);
+                }
+                finally
                 {
-                    continue;
+                    rented.ForEach(buffer => ArrayPool<byte>.Shared.Return(buffer));
                 }
-
-                IReadOnlyList<BatchItemResult> results = await classifier.ScoreBatchAsync(images, cancellationToken)
-                    .ConfigureAwait(false);
-                for (int k = 0; k < readable.Count; k++)
-                {
-                    BatchItemResult result = results[k];
-                    int index = readable[k];
-                    rows[index] = result.Prediction is { } prediction
-                        ? PredictionRow.Scored(paths[index], prediction)
-                        : PredictionRow.Failed(paths[index], result.ErrorCode ?? "rejected", result.ErrorReason ?? "The image was rejected.");
-                    if (heatMaps is not null && result.Prediction is { } scored)
-                    {
-                        await heatMaps.WriteAsync(paths[index], images[k], scored, cancellationToken).ConfigureAwait(false);
-                    }
-                }
-
-                progress.Increment(readable.Count);
             }
         }).ConfigureAwait(false);
         return [.. rows.Select(row => row!)];
@@ -255,6 +275,23 @@ public static class PredictCommand
     /// a device such as /dev/zero whose length says nothing about what it yields) is <c>not_regular_file</c>.
     /// </summary>
     internal static async Task<byte[]> ReadImageFileAsync(string path, long maxBytes, CancellationToken cancellationToken)
+    {
+        (byte[] buffer, int length) = await ReadPooledAsync(path, maxBytes, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return buffer.AsSpan(0, length).ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReadImageFileAsync"/> into a pooled buffer that the caller returns: scoring reuses a handful of
+    /// buffers instead of leaving one dead large-object-heap array per file (two, with a trimming copy) for the GC.
+    /// </summary>
+    private static async Task<(byte[] Buffer, int Length)> ReadPooledAsync(string path, long maxBytes, CancellationToken cancellationToken)
     {
         if (Directory.Exists(path))
         {
@@ -271,31 +308,39 @@ public static class PredictCommand
         }
 
         // One byte more than the length says: a device or pipe yields data its length (0) does not promise.
-        byte[] buffer = new byte[declared + 1];
-        int total = 0;
-        while (true)
+        byte[] buffer = ArrayPool<byte>.Shared.Rent((int)declared + 1);
+        try
         {
-            int read = await file.ReadAsync(buffer.AsMemory(total), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
+            int total = 0;
+            while (true)
             {
-                break;
+                int read = await file.ReadAsync(buffer.AsMemory(total, (int)declared + 1 - total), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                total += read;
+                if (total > declared)
+                {
+                    throw new ImageRejectedException(
+                        NotRegularFile, $"'{path}' is not a regular file: reading it gives more than the {declared:N0} bytes its length says.");
+                }
             }
 
-            total += read;
-            if (total > declared)
+            if (total != declared)
             {
                 throw new ImageRejectedException(
-                    NotRegularFile, $"'{path}' is not a regular file: reading it gives more than the {declared:N0} bytes its length says.");
+                    NotRegularFile, $"'{path}' is not a regular file: its length says {declared:N0} bytes but reading it gave {total:N0}.");
             }
-        }
 
-        if (total != declared)
+            return (buffer, total);
+        }
+        catch
         {
-            throw new ImageRejectedException(
-                NotRegularFile, $"'{path}' is not a regular file: its length says {declared:N0} bytes but reading it gave {total:N0}.");
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
         }
-
-        return buffer.AsSpan(0, total).ToArray();
     }
 
     /// <summary>Stable code for a path that is a directory, device or pipe rather than a regular file.</summary>

@@ -22,6 +22,12 @@ internal static class StretchResampler
 {
     private const float UnitScale = 1f / 255f;
 
+    /// <summary>Below this many source pixels one core resizes faster than two can be started.</summary>
+    private const long ParallelMinimumPixels = 1 << 20;
+
+    /// <summary>How source rows are laid out: pixels of <c>PixelBytes</c>, of which the first <c>Channels</c> are read.</summary>
+    private readonly record struct SourceRows(int Width, int Channels, int Stride, int PixelBytes);
+
     /// <summary>
     /// Resizes <paramref name="channels"/>-interleaved bytes (<paramref name="width"/>×<paramref name="height"/>,
     /// rows packed) into <paramref name="channels"/> planes of 256×256 at the start of <paramref name="destination"/>.
@@ -32,40 +38,41 @@ internal static class StretchResampler
 
     /// <summary>As above, with rows <paramref name="stride"/> bytes apart (e.g. PNG rows with their filter byte).</summary>
     public static void Resize(
-        ReadOnlySpan<byte> pixels, int width, int height, int channels, int stride, Span<float> destination, int size)
+        ReadOnlySpan<byte> pixels, int width, int height, int channels, int stride, Span<float> destination, int size) =>
+        Resize(pixels, width, height, channels, stride, channels, destination, size);
+
+    /// <summary>
+    /// As above, reading the first <paramref name="channels"/> bytes of every <paramref name="pixelBytes"/>-byte
+    /// pixel: one channel of a grey image decoded as RGB (all three are equal) without copying it out first.
+    /// </summary>
+    public static unsafe void Resize(
+        ReadOnlySpan<byte> pixels, int width, int height, int channels, int stride, int pixelBytes, Span<float> destination, int size)
     {
         int rowLength = width * channels;
         ResizeKernel vertical = ResizeKernel.Create(height, size);
         ResizeKernel horizontal = ResizeKernel.Create(width, size);
         float[] rows = System.Buffers.ArrayPool<float>.Shared.Rent(size * rowLength);
-        float[] widened = System.Buffers.ArrayPool<float>.Shared.Rent(rowLength);
+        float[] widened = System.Buffers.ArrayPool<float>.Shared.Rent(2 * rowLength);
         try
         {
             Span<float> columnPass = rows.AsSpan(0, size * rowLength);
-            Span<float> sourceRow = widened.AsSpan(0, rowLength);
-            int widenedRow = -1;
-            for (int y = 0; y < size; y++)
+            SourceRows source = new(width, channels, stride, pixelBytes);
+            if ((long)width * height < ParallelMinimumPixels || Environment.ProcessorCount < 2)
             {
-                Span<float> accumulator = columnPass.Slice(y * rowLength, rowLength);
-                accumulator.Clear();
-                int start = vertical.Starts[y];
-                ReadOnlySpan<float> weights = vertical.WeightsOf(y);
-                for (int k = 0; k < weights.Length; k++)
+                VerticalPass(pixels, source, vertical, 0, size, columnPass, widened.AsSpan(0, rowLength));
+            }
+            else
+            {
+                // The vertical pass reads every source row: on a radiograph it is most of the resize, and its two
+                // halves of output rows are independent, so they run on two cores (the bytes stay pinned until both end).
+                fixed (byte* pinned = pixels)
                 {
-                    float weight = weights[k];
-                    if (weight == 0f)
-                    {
-                        continue;
-                    }
-
-                    int sourceY = start + k;
-                    if (sourceY != widenedRow)
-                    {
-                        Widen(pixels.Slice(sourceY * stride, rowLength), sourceRow);
-                        widenedRow = sourceY;
-                    }
-
-                    MultiplyAdd(sourceRow, weight, accumulator);
+                    nint address = (nint)pinned;
+                    int length = pixels.Length;
+                    int half = size / 2;
+                    Parallel.Invoke(
+                        () => VerticalPass(new ReadOnlySpan<byte>((void*)address, length), source, vertical, 0, half, rows.AsSpan(0, size * rowLength), widened.AsSpan(0, rowLength)),
+                        () => VerticalPass(new ReadOnlySpan<byte>((void*)address, length), source, vertical, half, size, rows.AsSpan(0, size * rowLength), widened.AsSpan(rowLength, rowLength)));
                 }
             }
 
@@ -98,6 +105,46 @@ internal static class StretchResampler
         }
     }
 
+    /// <summary>Output rows [<paramref name="from"/>, <paramref name="to"/>) of the vertical pass, widening into <paramref name="sourceRow"/>.</summary>
+    private static void VerticalPass(
+        ReadOnlySpan<byte> pixels, SourceRows source, ResizeKernel vertical, int from, int to, Span<float> columnPass, Span<float> sourceRow)
+    {
+        int rowLength = sourceRow.Length;
+        int widenedRow = -1;
+        for (int y = from; y < to; y++)
+        {
+            Span<float> accumulator = columnPass.Slice(y * rowLength, rowLength);
+            accumulator.Clear();
+            int start = vertical.Starts[y];
+            ReadOnlySpan<float> weights = vertical.WeightsOf(y);
+            for (int k = 0; k < weights.Length; k++)
+            {
+                float weight = weights[k];
+                if (weight == 0f)
+                {
+                    continue;
+                }
+
+                int sourceY = start + k;
+                if (sourceY != widenedRow)
+                {
+                    if (source.PixelBytes == source.Channels)
+                    {
+                        Widen(pixels.Slice(sourceY * source.Stride, rowLength), sourceRow);
+                    }
+                    else
+                    {
+                        WidenFirstChannel(pixels.Slice(sourceY * source.Stride, source.Width * source.PixelBytes), source.PixelBytes, sourceRow);
+                    }
+
+                    widenedRow = sourceY;
+                }
+
+                MultiplyAdd(sourceRow, weight, accumulator);
+            }
+        }
+    }
+
     private static void Widen(ReadOnlySpan<byte> source, Span<float> destination)
     {
         int i = 0;
@@ -119,6 +166,14 @@ internal static class StretchResampler
         for (; i < source.Length; i++)
         {
             destination[i] = source[i];
+        }
+    }
+
+    private static void WidenFirstChannel(ReadOnlySpan<byte> source, int pixelBytes, Span<float> destination)
+    {
+        for (int x = 0; x < destination.Length; x++)
+        {
+            destination[x] = source[x * pixelBytes];
         }
     }
 

@@ -32,10 +32,14 @@ public sealed class XrayPreprocessor
 {
     private const int Plane = Preprocessing.Size * Preprocessing.Size;
 
+    /// <summary>Uploads at least this large are hashed on a thread of their own while they decode.</summary>
+    private const int ConcurrentHashMinimumBytes = 1 << 20;
+
     private readonly ImageInputOptions _options;
     private readonly HardenedImageDecoder _decoder;
     private readonly DicomReader _dicom;
     private readonly bool _pngFastPath;
+    private readonly bool _greyJpegAsRgb;
 
     public XrayPreprocessor(IOptions<ImageInputOptions> options)
         : this(options?.Value ?? throw new ArgumentNullException(nameof(options)))
@@ -47,14 +51,18 @@ public sealed class XrayPreprocessor
     {
     }
 
-    /// <summary>Tests turn the PNG fast path off to compare it with ImageSharp's decoder.</summary>
-    internal XrayPreprocessor(ImageInputOptions options, bool pngFastPath, TimeProvider? time = null)
+    /// <summary>
+    /// Tests and <c>covid bench infer</c> turn the fast paths off to compare them with ImageSharp's decoder: the PNG
+    /// fast path, and grey JPEGs decoded as <c>Rgb24</c> (one channel read) instead of ImageSharp's slower <c>L8</c>.
+    /// </summary>
+    internal XrayPreprocessor(ImageInputOptions options, bool pngFastPath, TimeProvider? time = null, bool greyJpegAsRgb = true)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _decoder = new HardenedImageDecoder(options, time);
         _dicom = new DicomReader(options, _decoder);
         _pngFastPath = pngFastPath;
+        _greyJpegAsRgb = greyJpegAsRgb;
     }
 
     /// <summary>A preprocessor with the default <see cref="ImageInputOptions"/> limits (training, tools, tests).</summary>
@@ -72,30 +80,25 @@ public sealed class XrayPreprocessor
     /// </remarks>
     /// <exception cref="ImageRejectedException">The bytes are not a usable image, or decoding them exceeded the budget.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public PreprocessedImage LoadTensor(ReadOnlySpan<byte> image, Span<float> destination, CancellationToken cancellationToken = default)
+    public PreprocessedImage LoadTensor(ReadOnlySpan<byte> image, Span<float> destination, CancellationToken cancellationToken = default) =>
+        LoadTensor(image, destination, contentSha256: null, cancellationToken);
+
+    /// <summary>
+    /// As above, for a caller that has already hashed the upload: <paramref name="contentSha256"/> (lower-case hex
+    /// SHA-256 of exactly <paramref name="image"/>) is recorded as the result's <c>ContentSha256</c> as given,
+    /// so the bytes are hashed once. When it is null the hash is computed here, for large uploads on a thread of
+    /// its own while the image decodes, so it does not add to the latency.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">The bytes are not a usable image, or decoding them exceeded the budget.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public PreprocessedImage LoadTensor(
+        ReadOnlySpan<byte> image, Span<float> destination, string? contentSha256, CancellationToken cancellationToken = default)
     {
         CheckDestination(destination);
-        if (image.IsEmpty)
-        {
-            throw new ImageRejectedException(ImageErrorCodes.Empty, "The upload is empty (0 bytes).");
-        }
-
-        if (image.Length > _options.MaxBytes)
-        {
-            throw TooLarge(image.Length);
-        }
-
-        // ImageSharp 2.1 identifies only from arrays and streams; one pooled copy serves both identify and decode.
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(image.Length);
-        try
-        {
-            image.CopyTo(buffer);
-            return Process(buffer, image.Length, destination, cancellationToken);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        CheckLength(image.Length, "The upload");
+        return contentSha256 is not null
+            ? Decode(image, null, destination, contentSha256, cancellationToken)
+            : DecodeWhileHashing(image, destination, cancellationToken);
     }
 
     /// <summary>Reads an image file and writes its tensor into <paramref name="destination"/> (training and tools).</summary>
@@ -106,16 +109,7 @@ public sealed class XrayPreprocessor
         ArgumentException.ThrowIfNullOrEmpty(path);
         CheckDestination(destination);
         long length = new FileInfo(path).Length;
-        if (length == 0)
-        {
-            throw new ImageRejectedException(ImageErrorCodes.Empty, $"'{path}' is empty (0 bytes).");
-        }
-
-        if (length > _options.MaxBytes)
-        {
-            throw TooLarge(length);
-        }
-
+        CheckLength(length, $"'{path}'");
         byte[] buffer = ArrayPool<byte>.Shared.Rent((int)length);
         try
         {
@@ -124,7 +118,9 @@ public sealed class XrayPreprocessor
                 file.ReadExactly(buffer, 0, (int)length);
             }
 
-            return Process(buffer, (int)length, destination, cancellationToken);
+            // ImageSharp may rewrite this buffer in place (PNG chunks), so it is hashed before, not during, the decode.
+            ReadOnlySpan<byte> image = buffer.AsSpan(0, (int)length);
+            return Decode(image, buffer, destination, ModelPackage.Sha256Hex(image), cancellationToken);
         }
         finally
         {
@@ -140,46 +136,117 @@ public sealed class XrayPreprocessor
         return tensor;
     }
 
-    private PreprocessedImage Process(byte[] buffer, int length, Span<float> destination, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hashes <paramref name="image"/> concurrently with its decode. The bytes stay pinned, and this method does not
+    /// return (or throw) before the hashing thread has finished reading them.
+    /// </summary>
+    private unsafe PreprocessedImage DecodeWhileHashing(ReadOnlySpan<byte> image, Span<float> destination, CancellationToken cancellationToken)
     {
-        long started = Stopwatch.GetTimestamp();
-        string sha256 = ModelPackage.Sha256Hex(buffer.AsSpan(0, length));
-        int fileLength = length;
-        DecodeBudget budget = _decoder.CreateBudget(length, cancellationToken);
-        if (DicomReader.IsPart10(buffer.AsSpan(0, length)) || DicomReader.MayBeRawDataset(buffer.AsSpan(0, length)))
+        if (image.Length < ConcurrentHashMinimumBytes || Environment.ProcessorCount < 2)
         {
-            return ProcessDicom(buffer, length, destination, started, sha256, budget);
+            return Decode(image, null, destination, ModelPackage.Sha256Hex(image), cancellationToken);
         }
 
-        (IImageFormat format, IImageInfo info) = _decoder.Identify(buffer, ref length, budget);
-        bool grayscale = IsGrayscale(format, info);
-        if (grayscale && _pngFastPath && format is PngFormat
-            && PngGrayscaleFastPath.TryDecode(buffer.AsSpan(0, length), out byte[]? rows, out int width, out int height))
+        fixed (byte* pinned = image)
         {
+            nint address = (nint)pinned;
+            int length = image.Length;
+
+            // A dedicated thread, as for the PNG inflate pipeline: batch decoding blocks pool threads on this.
+            Task<string> hashing = Task.Factory.StartNew(
+                () => ModelPackage.Sha256Hex(new ReadOnlySpan<byte>((void*)address, length)),
+                CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            PreprocessedImage prepared;
             try
             {
-                long decoded = Stopwatch.GetTimestamp();
-                StretchResampler.Resize(rows!.AsSpan(1), width, height, 1, width + 1, destination, Preprocessing.Size);
-                ReplicateGrey(destination);
-                long done = Stopwatch.GetTimestamp();
-                return new PreprocessedImage(
-                    new ImageInfo("png", width, height, fileLength, sha256),
-                    true,
-                    Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds,
-                    Stopwatch.GetElapsedTime(decoded, done).TotalMilliseconds)
-                {
-                    PeakDecodeBytes = (long)(width + 1) * height,
-                };
+                prepared = Decode(image, null, destination, string.Empty, cancellationToken);
             }
-            finally
+            catch
             {
-                ArrayPool<byte>.Shared.Return(rows!);
+                Task.WaitAny([hashing], CancellationToken.None); // the caller may free the bytes once we return; the hash itself no longer matters
+                throw;
+            }
+
+            return prepared with { Image = prepared.Image with { ContentSha256 = hashing.GetAwaiter().GetResult() } };
+        }
+    }
+
+    /// <summary>
+    /// DICOM and greyscale PNGs (8- or 16-bit) are decoded from the caller's bytes where they lie; every other image
+    /// goes to ImageSharp from a private copy (which sanitises PNG chunks in place), or from <paramref name="owned"/>
+    /// when the caller's buffer is ours to change.
+    /// </summary>
+    private PreprocessedImage Decode(
+        ReadOnlySpan<byte> image, byte[]? owned, Span<float> destination, string sha256, CancellationToken cancellationToken)
+    {
+        long started = Stopwatch.GetTimestamp();
+        DecodeBudget budget = _decoder.CreateBudget(image.Length, cancellationToken);
+        if (DicomReader.IsPart10(image) || DicomReader.MayBeRawDataset(image))
+        {
+            return ProcessDicom(image, destination, started, sha256, budget);
+        }
+
+        if (_pngFastPath && PngGrayscaleFastPath.TryReadHeader(image, out int declaredWidth, out int declaredHeight, out _))
+        {
+            _decoder.CheckDimensions(declaredWidth, declaredHeight);
+            if (PngGrayscaleFastPath.TryDecode(image, out byte[]? rows, out int width, out int height, out int stride))
+            {
+                try
+                {
+                    long decoded = Stopwatch.GetTimestamp();
+                    StretchResampler.Resize(rows!.AsSpan(1), width, height, 1, stride, destination, Preprocessing.Size);
+                    ReplicateGrey(destination);
+                    long done = Stopwatch.GetTimestamp();
+                    return new PreprocessedImage(
+                        new ImageInfo("png", width, height, image.Length, sha256),
+                        true,
+                        Stopwatch.GetElapsedTime(started, decoded).TotalMilliseconds,
+                        Stopwatch.GetElapsedTime(decoded, done).TotalMilliseconds)
+                    {
+                        PeakDecodeBytes = (long)stride * height,
+                    };
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(rows!);
+                }
             }
         }
 
+        if (owned is not null)
+        {
+            return Process(owned, image.Length, destination, started, sha256, budget);
+        }
+
+        // ImageSharp 2.1 identifies only from arrays and streams; one pooled copy serves both identify and decode.
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(image.Length);
+        try
+        {
+            image.CopyTo(buffer);
+            return Process(buffer, image.Length, destination, started, sha256, budget);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private PreprocessedImage Process(
+        byte[] buffer, int length, Span<float> destination, long started, string sha256, DecodeBudget budget)
+    {
+        int fileLength = length;
+        (IImageFormat format, IImageInfo info) = _decoder.Identify(buffer, ref length, budget);
+        bool grayscale = IsGrayscale(format, info);
         if (format is PngFormat)
         {
             _decoder.CheckPngComplete(buffer.AsSpan(0, length), budget);
+        }
+
+        if (grayscale && _greyJpegAsRgb && format is JpegFormat)
+        {
+            // ImageSharp 2.1 converts luminance to L8 through a generic per-pixel path; its Rgb24 conversion is
+            // vectorised and measured faster even with three bytes per pixel, and R = G = B for a grey JPEG.
+            return DecodeAndResize<Rgb24>(buffer, length, format, 1, destination, started, sha256, fileLength, budget);
         }
 
         return grayscale
@@ -188,9 +255,10 @@ public sealed class XrayPreprocessor
     }
 
     /// <summary>DICOM: the C.11 display pipeline to 8 bits (<see cref="DicomReader"/>), then the same resize as every image.</summary>
-    private PreprocessedImage ProcessDicom(byte[] buffer, int length, Span<float> destination, long started, string sha256, DecodeBudget budget)
+    private PreprocessedImage ProcessDicom(ReadOnlySpan<byte> file, Span<float> destination, long started, string sha256, DecodeBudget budget)
     {
-        using DicomImage image = _dicom.Read(buffer, length, budget);
+        int length = file.Length;
+        using DicomImage image = _dicom.Read(file, budget);
         long decoded = Stopwatch.GetTimestamp();
         StretchResampler.Resize(image.Pixels, image.Width, image.Height, image.Channels, destination, Preprocessing.Size);
         if (image.Channels == 1)
@@ -239,24 +307,27 @@ public sealed class XrayPreprocessor
         };
     }
 
+    /// <summary>Resizes the first <paramref name="channels"/> channels of each pixel (all of them unless a grey image was decoded as RGB).</summary>
     private static void Resize<TPixel>(Image<TPixel> image, int channels, Span<float> destination)
         where TPixel : unmanaged, IPixel<TPixel>
     {
+        int pixelBytes = System.Runtime.CompilerServices.Unsafe.SizeOf<TPixel>();
         if (image.DangerousTryGetSinglePixelMemory(out Memory<TPixel> pixels))
         {
             StretchResampler.Resize(
                 System.Runtime.InteropServices.MemoryMarshal.AsBytes(pixels.Span),
-                image.Width, image.Height, channels, destination, Preprocessing.Size);
+                image.Width, image.Height, channels, image.Width * pixelBytes, pixelBytes, destination, Preprocessing.Size);
             return;
         }
 
         // Only when the allocator could not give one block (PreferContiguousImageBuffers asks it to).
-        int byteCount = image.Width * image.Height * channels;
+        int byteCount = image.Width * image.Height * pixelBytes;
         byte[] copy = ArrayPool<byte>.Shared.Rent(byteCount);
         try
         {
             image.CopyPixelDataTo(copy.AsSpan(0, byteCount));
-            StretchResampler.Resize(copy.AsSpan(0, byteCount), image.Width, image.Height, channels, destination, Preprocessing.Size);
+            StretchResampler.Resize(
+                copy.AsSpan(0, byteCount), image.Width, image.Height, channels, image.Width * pixelBytes, pixelBytes, destination, Preprocessing.Size);
         }
         finally
         {
@@ -312,9 +383,20 @@ public sealed class XrayPreprocessor
         _ => format.Name,
     };
 
-    private ImageRejectedException TooLarge(long length) => new(
-        ImageErrorCodes.TooLarge,
-        $"The upload is {length:N0} bytes; the limit is {_options.MaxBytes:N0} bytes (Imaging:MaxBytes).");
+    private void CheckLength(long length, string what)
+    {
+        if (length == 0)
+        {
+            throw new ImageRejectedException(ImageErrorCodes.Empty, $"{what} is empty (0 bytes).");
+        }
+
+        if (length > _options.MaxBytes)
+        {
+            throw new ImageRejectedException(
+                ImageErrorCodes.TooLarge,
+                $"The upload is {length:N0} bytes; the limit is {_options.MaxBytes:N0} bytes (Imaging:MaxBytes).");
+        }
+    }
 
     private static void CheckDestination(Span<float> destination)
     {

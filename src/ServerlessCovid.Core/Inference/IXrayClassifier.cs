@@ -17,7 +17,17 @@ public interface IXrayClassifier
     Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Scores many images, up to <c>Inference:MaxBatchSize</c> per ONNX Runtime call, decoding the next chunk while
+    /// Scores one image whose bytes the caller has already hashed (the triage service keys results by that hash),
+    /// so they are hashed once: <paramref name="contentSha256"/>, the lower-case hex SHA-256 of exactly
+    /// <paramref name="image"/>, becomes the prediction's content hash as given.
+    /// </summary>
+    /// <exception cref="Imaging.ImageRejectedException">The bytes are not a usable image.</exception>
+    /// <exception cref="ModelUnavailableException">No model has been activated yet.</exception>
+    Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, string contentSha256, CancellationToken cancellationToken = default) =>
+        ScoreAsync(image, cancellationToken);
+
+    /// <summary>
+    /// Scores many images, up to <c>Inference:MaxBatchSize</c> (by default 2 on CPU, 32 on CUDA) per ONNX Runtime call, decoding the next chunk while
     /// the current one runs; a bad image fails alone, never the batch. Results are in input order.
     /// </summary>
     Task<IReadOnlyList<BatchItemResult>> ScoreBatchAsync(

@@ -14,7 +14,7 @@ namespace ServerlessCovid.Core.Inference;
 /// <see cref="IXrayClassifier"/> over ONNX Runtime: one long-lived session per model version, scored through the
 /// <see cref="OrtValue"/> API straight from the preprocessor's output (no tensor copies). Safe for any number of
 /// concurrent calls; <see cref="Activate"/> swaps atomically and the old session is disposed when its last
-/// in-flight call finishes. Concurrent <see cref="ScoreAsync"/> calls share runs through a <see cref="DynamicBatcher"/>
+/// in-flight call finishes. Concurrent <see cref="ScoreAsync(ReadOnlyMemory{byte}, CancellationToken)"/> calls share runs through a <see cref="DynamicBatcher"/>
 /// when <c>Inference:BatchWindowMilliseconds</c> (or the provider's default) is above 0.
 /// </summary>
 public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
@@ -77,7 +77,7 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
             bool hasActivationMap;
             try
             {
-                batchLimit = Math.Min(ModelSignature.Validate(session.Session, manifest), _options.MaxBatchSize);
+                batchLimit = Math.Min(ModelSignature.Validate(session.Session, manifest), _options.MaxBatchSizeFor(session.ExecutionProvider));
                 hasActivationMap = ModelSignature.HasActivationMap(session.Session, manifest);
             }
             catch
@@ -99,7 +99,16 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
         }
     }
 
-    public async Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default)
+    public Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken = default) =>
+        Score(image, null, cancellationToken);
+
+    public Task<TriagePrediction> ScoreAsync(ReadOnlyMemory<byte> image, string contentSha256, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(contentSha256);
+        return Score(image, contentSha256, cancellationToken);
+    }
+
+    private async Task<TriagePrediction> Score(ReadOnlyMemory<byte> image, string? contentSha256, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         LoadedModel model = Acquire();
@@ -109,7 +118,7 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
         try
         {
             // Decoding runs here, on the caller's thread: concurrent callers decode in parallel; only Run is shared.
-            PreprocessedImage prepared = _preprocessor.LoadTensor(image.Span, input, cancellationToken);
+            PreprocessedImage prepared = _preprocessor.LoadTensor(image.Span, input, contentSha256, cancellationToken);
             RecordPreparation(prepared, version);
             cancellationToken.ThrowIfCancellationRequested();
 

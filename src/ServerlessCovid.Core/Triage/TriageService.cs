@@ -290,7 +290,10 @@ public sealed partial class TriageService
     {
         try
         {
-            TriagePrediction prediction = await _classifier.ScoreAsync(content, cancellationToken).ConfigureAwait(false);
+            // The service hashed the bytes to key the result: hand that over so the classifier does not hash them again.
+            TriagePrediction prediction = await (pending.ContentSha256 is { } sha
+                ? _classifier.ScoreAsync(content, sha, cancellationToken)
+                : _classifier.ScoreAsync(content, cancellationToken)).ConfigureAwait(false);
             LogScored(_logger, pending.Hospital, pending.Id, prediction.Label, prediction.ModelVersion);
             TriageResult scored = pending with
             {

@@ -73,14 +73,14 @@ internal static class TestImages
     }
 
     /// <summary>An 8-bit greyscale PNG from raw filtered rows (filter byte + pixels per row), zlib-compressed here.</summary>
-    public static byte[] GreyPngFromRawRows(int width, int height, byte[] rows)
+    public static byte[] GreyPngFromRawRows(int width, int height, byte[] rows, int bitDepth = 8)
     {
         using MemoryStream stream = new();
         stream.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
         byte[] header = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(header, width);
         BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
-        header[8] = 8;
+        header[8] = (byte)bitDepth;
         WriteChunk(stream, "IHDR", header);
         using MemoryStream compressed = new();
         using (System.IO.Compression.ZLibStream zlib = new(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))

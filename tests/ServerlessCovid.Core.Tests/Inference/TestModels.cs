@@ -42,7 +42,7 @@ internal static class TestModels
     /// CPU, one intra-op thread: the tiny graph gains nothing from more, and spinning per-session thread pools
     /// would only fight the parallel callers of the concurrency tests for the cores.
     /// </summary>
-    public static OnnxXrayClassifier Classifier(int maxBatchSize = 32, double? batchWindowMilliseconds = null)
+    public static OnnxXrayClassifier Classifier(int? maxBatchSize = 32, double? batchWindowMilliseconds = null)
     {
         IOptions<InferenceOptions> options = Options.Create(new InferenceOptions
         {

@@ -27,11 +27,18 @@ internal sealed class DicomReader(ImageInputOptions options, HardenedImageDecode
         bytes.Length >= 8 && BinaryPrimitives.ReadUInt16LittleEndian(bytes) is 0x0002 or 0x0008;
 
     /// <exception cref="ImageRejectedException">The file is not a usable DICOM image, or reading it exceeded the budget.</exception>
-    public DicomImage Read(byte[] buffer, int length, DecodeBudget budget)
+    public DicomImage Read(byte[] buffer, int length, DecodeBudget budget) => Read(buffer.AsSpan(0, length), budget);
+
+    /// <summary>
+    /// Reads straight from the caller's bytes: native (uncompressed) pixel data is rendered from where it lies, so an
+    /// uncompressed upload is neither copied nor inflated.
+    /// </summary>
+    /// <exception cref="ImageRejectedException">The file is not a usable DICOM image, or reading it exceeded the budget.</exception>
+    public DicomImage Read(ReadOnlySpan<byte> file, DecodeBudget budget)
     {
         try
         {
-            return ReadCore(buffer, length, budget);
+            return ReadCore(file, budget);
         }
         catch (DecodeBudgetExceededException ex)
         {
@@ -43,9 +50,9 @@ internal sealed class DicomReader(ImageInputOptions options, HardenedImageDecode
         }
     }
 
-    private DicomImage ReadCore(byte[] buffer, int length, DecodeBudget budget)
+    private DicomImage ReadCore(ReadOnlySpan<byte> file, DecodeBudget budget)
     {
-        ReadOnlySpan<byte> file = buffer.AsSpan(0, length);
+        int length = file.Length;
         bool part10 = IsPart10(file);
         DicomDataset meta = new();
         int start;
@@ -67,7 +74,7 @@ internal sealed class DicomReader(ImageInputOptions options, HardenedImageDecode
                 : DicomTransferSyntax.ImplicitVrLittleEndian;
             if (!syntax.Deflated)
             {
-                return Render(buffer, start, length, syntax, strict: !part10, length, budget);
+                return Render(file, start, syntax, strict: !part10, length, budget);
             }
         }
         catch (ImageRejectedException ex) when (!part10 && ex.Code == ImageErrorCodes.Corrupt)
@@ -82,7 +89,7 @@ internal sealed class DicomReader(ImageInputOptions options, HardenedImageDecode
         (byte[] inflated, int inflatedLength) = Inflate(file[start..], budget);
         try
         {
-            return Render(inflated, 0, inflatedLength, syntax, strict: false, length, budget);
+            return Render(inflated.AsSpan(0, inflatedLength), 0, syntax, strict: false, length, budget);
         }
         finally
         {
@@ -90,9 +97,8 @@ internal sealed class DicomReader(ImageInputOptions options, HardenedImageDecode
         }
     }
 
-    private DicomImage Render(byte[] buffer, int start, int end, DicomTransferSyntax syntax, bool strict, int fileLength, DecodeBudget budget)
+    private DicomImage Render(ReadOnlySpan<byte> data, int start, DicomTransferSyntax syntax, bool strict, int fileLength, DecodeBudget budget)
     {
-        ReadOnlySpan<byte> data = buffer.AsSpan(0, end);
         DicomDataset dataset = new DicomDatasetParser(data, syntax.ExplicitVr, strict, budget).Parse(start);
         if (!dataset.HasPixelData)
         {
