@@ -82,7 +82,8 @@ public static class BenchPipelineCommand
     {
         AzuriteProcess azurite = await AzuriteProcess.StartAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         await using ConfiguredAsyncDisposable stopAzurite = azurite.ConfigureAwait(false);
-        ServiceProvider services = CliServices.Build(context, azurite.ConnectionString, configure: (s, _) => s.AddTriage());
+        ServiceProvider services = CliServices.Build(
+            context, azurite.ConnectionString, configure: (s, _) => s.AddTriage().AddSingleton<XrayBlobHandler>());
         await using ConfiguredAsyncDisposable disposeServices = services.ConfigureAwait(false);
         await services.GetRequiredService<IModelRegistry>().PublishAsync(package, null, null, cancellationToken).ConfigureAwait(false);
 
