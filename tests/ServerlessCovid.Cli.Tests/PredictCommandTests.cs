@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
+using ServerlessCovid.Testing.Imaging;
 using ServerlessCovid.Testing.Storage;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -65,12 +66,40 @@ public sealed class PredictCommandTests(AzuriteFixture azurite) : IDisposable
         // Assert: exit 1 because one file failed, as with the table.
         Assert.Equal(CovidCli.Failure, run.ExitCode);
         string[] records = run.Output.Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("file,label,covidProbability,normalProbability,threshold,modelVersion,errorCode,errorReason", records[0]);
+        Assert.Equal(
+            "file,label,covidProbability,normalProbability,threshold,modelVersion,errorCode,errorReason,"
+            + "modality,viewPosition,photometricInterpretation,transferSyntaxUid,sopInstanceUidHash",
+            records[0]);
         Assert.Equal(3, records.Length);
         Assert.StartsWith("\"" + red + "\",covid,", records[1], StringComparison.Ordinal);
-        Assert.EndsWith(",0.5,v4,,", records[1], StringComparison.Ordinal);
+        Assert.EndsWith(",0.5,v4,,,,,,,", records[1], StringComparison.Ordinal);
         Assert.StartsWith(missing + ",,,,,,", records[2], StringComparison.Ordinal);
         Assert.Contains(Disclaimers.ResearchOnly, run.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Predict_DicomAndPng_JsonCarriesAcquisitionOnlyForDicomAndNoPatientValue()
+    {
+        // Arrange
+        string model = SavePackage("v5", threshold: 0.5);
+        string dicom = Path.Combine(_work.FullName, "IM000001");
+        await File.WriteAllBytesAsync(dicom, TestDicomFiles.Covid());
+        string png = SaveImage("green.png", new Rgb24(40, 220, 40));
+
+        // Act
+        CliRun run = await CliRunner.RunAsync("predict", "--model", model, "--json", dicom, png);
+
+        // Assert
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        using JsonDocument json = JsonDocument.Parse(run.Output);
+        JsonElement[] results = [.. json.RootElement.GetProperty("results").EnumerateArray()];
+        JsonElement acquisition = results[0].GetProperty("dicom");
+        Assert.Equal(
+            ("DX", "PA", "RGB", "1.2.840.10008.1.2.1"),
+            (acquisition.GetProperty("modality").GetString(), acquisition.GetProperty("viewPosition").GetString(),
+                acquisition.GetProperty("photometricInterpretation").GetString(), acquisition.GetProperty("transferSyntaxUid").GetString()));
+        Assert.False(results[1].TryGetProperty("dicom", out _));
+        Assert.All(TestDicomFiles.PatientValues, value => Assert.DoesNotContain(value, run.Output + run.Error, StringComparison.Ordinal));
     }
 
     [Fact]

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.Evaluation.Metrics;
 using ServerlessCovid.Core.Imaging;
+using ServerlessCovid.Core.Imaging.Dicom;
 using ServerlessCovid.Cli.Infrastructure;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
@@ -32,6 +33,13 @@ public static class PredictCommand
         new("modelVersion", r => r.ModelVersion),
         new("errorCode", r => r.Error?.Code),
         new("errorReason", r => r.Error?.Reason),
+
+        // DICOM acquisition, empty for other formats; last, so the columns above keep their places.
+        new("modality", r => r.Dicom?.Modality),
+        new("viewPosition", r => r.Dicom?.ViewPosition),
+        new("photometricInterpretation", r => r.Dicom?.PhotometricInterpretation),
+        new("transferSyntaxUid", r => r.Dicom?.TransferSyntaxUid),
+        new("sopInstanceUidHash", r => r.Dicom?.SopInstanceUidHash),
     ];
 
     // Null (an empty cell) for a row without that probability, as the table's "-"; never a made-up 0.
@@ -115,12 +123,12 @@ public static class PredictCommand
             classifier.Activate(package);
             await WarnIfNotDiscriminatingAsync(context.Error, package.Manifest).ConfigureAwait(false);
 
-            long maxBytes = services.GetRequiredService<IOptions<ImageInputOptions>>().Value.MaxBytes;
+            ImageInputOptions imaging = services.GetRequiredService<IOptions<ImageInputOptions>>().Value;
             PredictHeatMaps? heatMapWriter = context.Get(heatMaps) is { } heatMapDirectory
                 ? new PredictHeatMaps(heatMapDirectory.FullName, services.GetRequiredService<XrayPreprocessor>())
                 : null;
             IReadOnlyList<PredictionRow> rows = await ScoreAsync(
-                context, classifier, paths, Math.Max(batch ?? 0, FilesReadAhead), maxBytes, heatMapWriter, cancellationToken).ConfigureAwait(false);
+                context, classifier, paths, Math.Max(batch ?? 0, FilesReadAhead), imaging, heatMapWriter, cancellationToken).ConfigureAwait(false);
             if (heatMapWriter is not null)
             {
                 await heatMapWriter.ReportAsync(context.Error, package.Manifest.Version).ConfigureAwait(false);
@@ -202,7 +210,7 @@ public static class PredictCommand
     }
 
     private static async Task<IReadOnlyList<PredictionRow>> ScoreAsync(
-        CliContext context, IXrayClassifier classifier, IReadOnlyList<string> paths, int batchSize, long maxBytes,
+        CliContext context, IXrayClassifier classifier, IReadOnlyList<string> paths, int batchSize, ImageInputOptions imaging,
         PredictHeatMaps? heatMaps, CancellationToken cancellationToken)
     {
         PredictionRow?[] rows = new PredictionRow?[paths.Count];
@@ -219,7 +227,7 @@ public static class PredictCommand
                     {
                         try
                         {
-                            (byte[] buffer, int length) = await ReadPooledAsync(paths[i], maxBytes, cancellationToken).ConfigureAwait(false);
+                            (byte[] buffer, int length) = await ReadPooledAsync(paths[i], imaging.MaxBytes, cancellationToken).ConfigureAwait(false);
                             rented.Add(buffer);
                             images.Add(buffer.AsMemory(0, length));
                             readable.Add(i);
@@ -250,7 +258,7 @@ public static class PredictCommand
                         BatchItemResult result = results[k];
                         int index = readable[k];
                         rows[index] = result.Prediction is { } prediction
-                            ? PredictionRow.Scored(paths[index], prediction)
+                            ? PredictionRow.Scored(paths[index], prediction, imaging.DicomUidSalt)
                             : PredictionRow.Failed(paths[index], result.ErrorCode ?? "rejected", result.ErrorReason ?? "The image was rejected.");
                         if (heatMaps is not null && result.Prediction is { } scored)
                         {
@@ -402,10 +410,16 @@ public sealed record PredictionRow(
     string? ModelVersion,
     PredictionError? Error)
 {
-    public static PredictionRow Scored(string file, TriagePrediction prediction)
+    /// <summary>For DICOM inputs, the acquisition the file records (never patient attributes); null otherwise.</summary>
+    public DicomAcquisition? Dicom { get; init; }
+
+    public static PredictionRow Scored(string file, TriagePrediction prediction, string? dicomUidSalt = null)
     {
         ArgumentNullException.ThrowIfNull(prediction);
-        return new(file, prediction.Label, prediction.Probabilities, prediction.Threshold, prediction.ModelVersion, null);
+        return new(file, prediction.Label, prediction.Probabilities, prediction.Threshold, prediction.ModelVersion, null)
+        {
+            Dicom = prediction.Dicom is { } dicom ? DicomAcquisition.From(dicom, dicomUidSalt) : null,
+        };
     }
 
     public static PredictionRow Failed(string file, string code, string reason) =>

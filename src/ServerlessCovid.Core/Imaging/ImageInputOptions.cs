@@ -52,4 +52,13 @@ public sealed class ImageInputOptions
     /// sources whose WebP files are known to be whole.
     /// </summary>
     public bool AcceptUnverifiedWebp { get; set; }
+
+    /// <summary>
+    /// Secret key for the salted hash of a DICOM file's SOP Instance UID (HMAC-SHA256, hex) that results carry for
+    /// de-duplication; at least <see cref="Dicom.DicomInfo.MinSaltBytes"/> characters. Unset (the default): results
+    /// carry no UID hash. The UID itself is never stored. Keep it secret and stable: a known salt lets anyone holding
+    /// a UID confirm it, and a new salt changes every hash.
+    /// </summary>
+    [MinLength(Dicom.DicomInfo.MinSaltBytes)]
+    public string? DicomUidSalt { get; set; }
 }

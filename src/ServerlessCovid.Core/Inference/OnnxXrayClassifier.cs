@@ -248,7 +248,10 @@ public sealed partial class OnnxXrayClassifier : IXrayClassifier, IDisposable
             manifest.PreprocessingId,
             prepared.Image,
             new StageTimings(prepared.DecodeMs, prepared.PreprocessMs, inferenceMs),
-            PositiveMap(output, row, classes, model.PositiveIndex));
+            PositiveMap(output, row, classes, model.PositiveIndex))
+        {
+            Dicom = prepared.Dicom,
+        };
     }
 
     private static ActivationMap? PositiveMap(RunOutput output, int row, int classes, int positiveIndex)

@@ -26,4 +26,8 @@ public sealed record TriagePrediction(
     ImageInfo Image,
     StageTimings Timings,
     ActivationMap? ActivationMap = null,
-    float[]? InputGrey = null);
+    float[]? InputGrey = null)
+{
+    /// <summary>For DICOM inputs, what the file says about its acquisition (no patient attributes); null otherwise.</summary>
+    public Imaging.Dicom.DicomInfo? Dicom { get; init; }
+}

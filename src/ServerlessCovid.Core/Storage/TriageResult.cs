@@ -51,6 +51,9 @@ public sealed record TriageResult
 
     public long? ImageBytes { get; init; }
 
+    /// <summary>For a scored DICOM input, its acquisition (modality, view, photometric, transfer syntax); never patient data.</summary>
+    public Imaging.Dicom.DicomAcquisition? Dicom { get; init; }
+
     /// <summary>Predicted label (scored results only).</summary>
     public string? Label { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Azure.Data.Tables;
 using ServerlessCovid.Core.Explainability;
+using ServerlessCovid.Core.Imaging.Dicom;
 using ServerlessCovid.Core.Inference;
 
 namespace ServerlessCovid.Core.Storage;
@@ -25,6 +26,12 @@ internal static class TriageResultEntities
 
     /// <summary>The grid as compact JSON (<see cref="ActivationMapJson"/>), well under a string column's 64 KiB.</summary>
     private const string ActivationMapColumn = "ActivationMap";
+
+    private const string DicomModalityColumn = "DicomModality";
+    private const string DicomViewPositionColumn = "DicomViewPosition";
+    private const string DicomPhotometricColumn = "DicomPhotometricInterpretation";
+    private const string DicomTransferSyntaxColumn = "DicomTransferSyntaxUid";
+    private const string DicomUidHashColumn = "DicomSopInstanceUidHash";
 
     public static string IndexRowKey(DateTimeOffset createdUtc, string id) => $"{IndexPrefix}{InvertedTicks(createdUtc)}_{id}";
 
@@ -54,6 +61,7 @@ internal static class TriageResultEntities
         Set(entity, "ImageWidth", result.ImageWidth);
         Set(entity, "ImageHeight", result.ImageHeight);
         Set(entity, "ImageBytes", result.ImageBytes);
+        SetDicom(entity, result.Dicom);
         Set(entity, "Label", result.Label);
         Set(entity, "PositiveClass", result.PositiveClass);
         Set(entity, "Threshold", result.Threshold);
@@ -141,6 +149,7 @@ internal static class TriageResultEntities
             ImageWidth = entity.GetInt32("ImageWidth"),
             ImageHeight = entity.GetInt32("ImageHeight"),
             ImageBytes = entity.GetInt64("ImageBytes"),
+            Dicom = GetDicom(entity),
             Label = entity.GetString("Label"),
             Probabilities = probabilities.Count == 0 ? null : probabilities,
             PositiveClass = entity.GetString("PositiveClass"),
@@ -184,6 +193,31 @@ internal static class TriageResultEntities
 
     private static string InvertedTicks(DateTimeOffset time) =>
         (DateTimeOffset.MaxValue.UtcTicks - time.UtcTicks).ToString("D19", CultureInfo.InvariantCulture);
+
+    /// <summary>Columns only for DICOM inputs, so rows of other formats stay as they were.</summary>
+    private static void SetDicom(TableEntity entity, DicomAcquisition? dicom)
+    {
+        if (dicom is null)
+        {
+            return;
+        }
+
+        Set(entity, DicomModalityColumn, dicom.Modality);
+        Set(entity, DicomViewPositionColumn, dicom.ViewPosition);
+        entity[DicomPhotometricColumn] = dicom.PhotometricInterpretation;
+        entity[DicomTransferSyntaxColumn] = dicom.TransferSyntaxUid;
+        Set(entity, DicomUidHashColumn, dicom.SopInstanceUidHash);
+    }
+
+    private static DicomAcquisition? GetDicom(TableEntity entity) =>
+        entity.GetString(DicomPhotometricColumn) is { } photometric && entity.GetString(DicomTransferSyntaxColumn) is { } syntax
+            ? new DicomAcquisition(
+                entity.GetString(DicomModalityColumn),
+                entity.GetString(DicomViewPositionColumn),
+                photometric,
+                syntax,
+                entity.GetString(DicomUidHashColumn))
+            : null;
 
     private static void Set(TableEntity entity, string name, object? value)
     {

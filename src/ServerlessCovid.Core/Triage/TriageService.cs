@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ServerlessCovid.Core.Explainability;
 using ServerlessCovid.Core.Imaging;
+using ServerlessCovid.Core.Imaging.Dicom;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Observability;
@@ -31,6 +32,7 @@ public sealed partial class TriageService
     private readonly TimeProvider _time;
     private readonly ILogger<TriageService> _logger;
     private readonly long _maxBytes;
+    private readonly string? _dicomUidSalt;
 
     public TriageService(
         IXrayClassifier classifier,
@@ -45,6 +47,7 @@ public sealed partial class TriageService
     {
         ArgumentNullException.ThrowIfNull(imaging);
         _maxBytes = imaging.Value.MaxBytes;
+        _dicomUidSalt = imaging.Value.DicomUidSalt;
         ArgumentNullException.ThrowIfNull(blobs);
         ArgumentNullException.ThrowIfNull(storage);
         _classifier = classifier;
@@ -308,6 +311,7 @@ public sealed partial class TriageService
                 ImageFormat = prediction.Image.Format,
                 ImageWidth = prediction.Image.Width,
                 ImageHeight = prediction.Image.Height,
+                Dicom = prediction.Dicom is { } dicom ? DicomAcquisition.From(dicom, _dicomUidSalt) : null,
                 Timings = prediction.Timings,
             };
 

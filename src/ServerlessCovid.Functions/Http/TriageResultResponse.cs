@@ -1,3 +1,4 @@
+using ServerlessCovid.Core.Imaging.Dicom;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
@@ -52,7 +53,7 @@ public sealed record TriageResultResponse(
             result.ContentSha256,
             result.ImageBytes is null && result.ImageWidth is null
                 ? null
-                : new ImageSummary(result.ImageFormat, result.ImageWidth, result.ImageHeight, result.ImageBytes),
+                : new ImageSummary(result.ImageFormat, result.ImageWidth, result.ImageHeight, result.ImageBytes, result.Dicom),
             result.Timings,
             result.CreatedUtc,
             result.UpdatedUtc,
@@ -65,7 +66,8 @@ public sealed record TriageResultResponse(
     }
 }
 
-public sealed record ImageSummary(string? Format, int? Width, int? Height, long? Bytes);
+/// <summary>The scored image; <see cref="Dicom"/> only for DICOM inputs (acquisition, never patient attributes).</summary>
+public sealed record ImageSummary(string? Format, int? Width, int? Height, long? Bytes, DicomAcquisition? Dicom);
 
 public sealed record ErrorSummary(string Code, string? Reason);
 

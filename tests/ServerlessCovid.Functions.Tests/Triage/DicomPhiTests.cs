@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Azure.Data.Tables;
@@ -26,11 +27,14 @@ namespace ServerlessCovid.Functions.Tests.Triage;
 [Collection(TestCollections.Azurite)]
 public sealed class DicomPhiTests(AzuriteFixture azurite)
 {
+    private const string Salt = "phi-test-salt-do-not-reuse";
+
     [Fact]
     public async Task TriageAndLabel_DicomWithPatientAttributes_NoPatientValueInRowsResponsesLogsOrLabelledStore()
     {
         // Setup: every log record from every category, down to Trace, is captured.
-        await using FunctionsTestApp app = FunctionsTestApp.Create(azurite, configure: (services, _) => services
+        await using FunctionsTestApp app = FunctionsTestApp.Create(
+            azurite, new Dictionary<string, string?> { ["Imaging:DicomUidSalt"] = Salt }, (services, _) => services
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Trace))
             .AddFakeLogging());
         await app.PublishAsync(TestModelPackages.Create("v1"));
@@ -64,6 +68,12 @@ public sealed class DicomPhiTests(AzuriteFixture azurite)
         Assert.Contains("dr-ada", labelled, StringComparison.Ordinal);
         Assert.Contains(blobResult, logs, StringComparison.Ordinal);
         Assert.Contains("unsupported_transfer_syntax", logs, StringComparison.Ordinal);
+
+        // The SOP Instance UID (one of the patient values below) is recorded only as its salted hash, for de-duplication.
+        string uid = TestDicomFiles.PatientAttributes.Single(a => a.Tag == 0x0008_0018).Value;
+        string hash = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Salt), Encoding.ASCII.GetBytes(uid)));
+        Assert.Equal(2, rows.Split($"DicomSopInstanceUidHash={hash}", StringSplitOptions.None).Length - 1);
+        Assert.Equal(hash, scored.Body.GetProperty("image").GetProperty("dicom").GetProperty("sopInstanceUidHash").GetString());
         foreach ((string place, string text) in new[] { ("rows", rows), ("labelled", labelled), ("uploads", uploads), ("responses", responses), ("logs", logs) })
         {
             foreach (string value in TestDicomFiles.PatientValues)

@@ -1,4 +1,6 @@
+using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using ServerlessCovid.Core.Imaging.Dicom;
 using ServerlessCovid.Core.Models;
 using ServerlessCovid.Core.Storage;
 using ServerlessCovid.Functions.Tests.Infrastructure;
@@ -58,4 +60,49 @@ public sealed class TriageUploadedXrayDicomTests(AzuriteFixture azurite)
         TriageResult row = Assert.Single((await app.Results.ListAsync("h1", new TriageResultQuery())).Items);
         Assert.Equal((first.CreatedUtc, first.UpdatedUtc, ClassNames.Normal), (row.CreatedUtc, row.UpdatedUtc, row.Label));
     }
+
+    [Fact]
+    public async Task Run_DicomBlob_RowRecordsModalityViewPhotometricAndTransferSyntax()
+    {
+        // Setup: no Imaging:DicomUidSalt, so no UID hash either.
+        await using FunctionsTestApp app = FunctionsTestApp.Create(azurite);
+        await app.PublishAsync(TestModelPackages.Create("v1"));
+        BlobClient blob = await app.UploadXrayAsync("h1/IM000003.dcm", TestDicomFiles.Covid());
+
+        // Trigger
+        await app.Function<TriageUploadedXray>().Run(blob, CancellationToken.None);
+
+        // Verify: read back from the table, and the raw columns as stored.
+        TriageResult row = (await app.Results.GetAsync("h1", ResultIds.ForBlob("h1", "IM000003.dcm")))!;
+        Assert.Equal(new DicomAcquisition("DX", "PA", "RGB", "1.2.840.10008.1.2.1", null), row.Dicom);
+        Assert.Equal("dicom", row.ImageFormat);
+        TableEntity entity = await MainRowAsync(app, row.Id);
+        Assert.Equal(
+            ["DicomModality=DX", "DicomPhotometricInterpretation=RGB", "DicomTransferSyntaxUid=1.2.840.10008.1.2.1", "DicomViewPosition=PA"],
+            DicomColumns(entity));
+    }
+
+    [Fact]
+    public async Task Run_PngBlob_RowHasNoDicomColumns()
+    {
+        // Setup
+        await using FunctionsTestApp app = FunctionsTestApp.Create(azurite);
+        await app.PublishAsync(TestModelPackages.Create("v1"));
+        BlobClient blob = await app.UploadXrayAsync("h1/a.png", TestXrays.Normal());
+
+        // Trigger
+        await app.Function<TriageUploadedXray>().Run(blob, CancellationToken.None);
+
+        // Verify
+        TriageResult row = (await app.Results.GetAsync("h1", ResultIds.ForBlob("h1", "a.png")))!;
+        Assert.Equal((TriageStatus.Scored, "png"), (row.Status, row.ImageFormat));
+        Assert.Null(row.Dicom);
+        Assert.Empty(DicomColumns(await MainRowAsync(app, row.Id)));
+    }
+
+    private async Task<TableEntity> MainRowAsync(FunctionsTestApp app, string id) =>
+        (await new TableClient(azurite.ConnectionString, app.Storage.ResultsTable).GetEntityAsync<TableEntity>("h1", id)).Value;
+
+    private static string[] DicomColumns(TableEntity entity) =>
+        [.. entity.Where(c => c.Key.StartsWith("Dicom", StringComparison.Ordinal)).Select(c => $"{c.Key}={c.Value}").Order(StringComparer.Ordinal)];
 }

@@ -110,8 +110,8 @@ internal sealed class DicomReader(ImageInputOptions options, HardenedImageDecode
         budget.LimitBytes = DecodeMemory.LimitBytes(module.Columns, module.Rows, fileLength) + budget.LiveBytes;
 
         DicomInfo info = new(
-            dataset.Text(data, DicomTags.Modality),
-            dataset.Text(data, DicomTags.ViewPosition),
+            DicomCodeString.Sanitise(dataset.Text(data, DicomTags.Modality)),
+            DicomCodeString.Sanitise(dataset.Text(data, DicomTags.ViewPosition)),
             dataset.Text(data, DicomTags.PhotometricInterpretation)!,
             syntax.Uid,
             syntax.Name,
