@@ -49,19 +49,37 @@ public sealed partial class TriageResultStore
     /// and confirmed label are kept: a replayed delivery must not erase a clinician's label or jump to the top of
     /// the list. When the content changed (a new image under the same blob name), the new result replaces it all.
     /// </summary>
-    public async Task<TriageResult> UpsertAsync(TriageResult result, CancellationToken cancellationToken = default)
+    public Task<TriageResult> UpsertAsync(TriageResult result, CancellationToken cancellationToken = default) =>
+        UpsertAsync(result, rowSeenAbsent: false, cancellationToken);
+
+    /// <summary>
+    /// <see cref="UpsertAsync(TriageResult, CancellationToken)"/> for a caller that has just read the row and found
+    /// none (the blob path's duplicate check): the first attempt inserts without reading the row again. If another
+    /// writer created it in between, the insert fails with 409 and the write falls back to read, merge and write, so
+    /// a label set meanwhile is kept exactly as in the plain overload.
+    /// </summary>
+    public async Task<TriageResult> UpsertAsync(TriageResult result, bool rowSeenAbsent, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(result);
         EnsureKeys(result.Hospital, result.Id);
         await _tableCreated.RunAsync(cancellationToken).ConfigureAwait(false);
+        bool skipRead = rowSeenAbsent;
         for (int attempt = 1; ; attempt++)
         {
-            TableEntity? existing = await GetEntityAsync(result.Hospital, result.Id, cancellationToken).ConfigureAwait(false);
+            TableEntity? existing = skipRead
+                ? null
+                : await GetEntityAsync(result.Hospital, result.Id, cancellationToken).ConfigureAwait(false);
             TriageResult merged = Merge(existing is null ? null : TriageResultEntities.FromEntity(existing), result);
             try
             {
                 await WriteAsync(merged, existing, cancellationToken).ConfigureAwait(false);
                 return merged;
+            }
+            catch (RequestFailedException ex) when (ex.Status is 409 && skipRead && attempt < MaxAttempts)
+            {
+                // The row appeared after the caller's read: no contention to back off from, just read it this time.
+                LogConcurrentWrite(_logger, result.Hospital, result.Id, attempt);
+                skipRead = false;
             }
             catch (RequestFailedException ex) when (ex.Status is 409 or 412 && attempt < MaxAttempts)
             {

@@ -46,11 +46,15 @@ public sealed partial class TriageService
         return await _results.GetAsync(hospital, id, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<TriageResult> WriteAsync(TriageResult result, CancellationToken cancellationToken)
+    private Task<TriageResult> WriteAsync(TriageResult result, CancellationToken cancellationToken) =>
+        WriteAsync(result, rowSeenAbsent: false, cancellationToken);
+
+    // rowSeenAbsent: this call's own read found no row, so the store may insert without reading it again.
+    private async Task<TriageResult> WriteAsync(TriageResult result, bool rowSeenAbsent, CancellationToken cancellationToken)
     {
         using Activity? activity = TriageActivities.Start(TriageActivities.TableWrite, ActivityKind.Client);
         activity?.SetTag(TriageActivities.StatusTag, result.Status.ToString().ToLowerInvariant());
-        return await _results.UpsertAsync(result, cancellationToken).ConfigureAwait(false);
+        return await _results.UpsertAsync(result, rowSeenAbsent, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<TriageResult> SaveHeatMapAsync(

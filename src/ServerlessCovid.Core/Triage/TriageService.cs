@@ -150,7 +150,7 @@ public sealed partial class TriageService
         }
 
         TriageResult result = await ScoreAsync(blobResult, content, model, cancellationToken).ConfigureAwait(false);
-        return await WriteAsync(result, cancellationToken).ConfigureAwait(false);
+        return await WriteAsync(result, rowSeenAbsent: existing is null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -285,6 +285,7 @@ public sealed partial class TriageService
                     + "cannot be loaded). The image is kept and scored by the reconciliation sweep (Triage:ReconcileSchedule, "
                     + "or covid results reconcile) once a model is served; there is no need to upload it again.",
             },
+            rowSeenAbsent: existing is null,
             cancellationToken).ConfigureAwait(false);
     }
 

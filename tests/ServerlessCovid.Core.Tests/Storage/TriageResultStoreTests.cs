@@ -220,6 +220,42 @@ public sealed class TriageResultStoreTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task UpsertAsync_RowSeenAbsentAndStillAbsent_InsertsRowAndIndexRow()
+    {
+        // Arrange
+        TriageResultStore store = CreateStore(azurite, out TableClient table);
+        TriageResult result = Scored("h1", "a.png", T0, "sha-a");
+
+        // Act
+        TriageResult written = await store.UpsertAsync(result, rowSeenAbsent: true);
+
+        // Assert
+        List<TableEntity> rows = await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {"h1"}")).ToListAsync();
+        Assert.Equal(2, rows.Count);
+        TriageResult loaded = (await store.GetAsync("h1", result.Id))!;
+        Assert.Equal((written.ContentSha256, written.Label, written.CreatedUtc), (loaded.ContentSha256, loaded.Label, loaded.CreatedUtc));
+    }
+
+    [Fact]
+    public async Task UpsertAsync_RowSeenAbsentButLabelledSince_FallsBackToMergeAndKeepsLabel()
+    {
+        // Arrange: the caller read no row, then another delivery wrote it and a clinician labelled it.
+        TriageResultStore store = CreateStore(azurite, out TableClient table);
+        TriageResult result = Scored("h1", "a.png", T0, "sha-a");
+        await store.UpsertAsync(result);
+        await store.UpdateAsync("h1", result.Id, r => r with { ConfirmedLabel = "normal", LabelledBy = "dr-x" });
+
+        // Act
+        TriageResult written = await store.UpsertAsync(result with { CreatedUtc = T0.AddMinutes(1) }, rowSeenAbsent: true);
+
+        // Assert
+        TriageResult loaded = (await store.GetAsync("h1", result.Id))!;
+        Assert.Equal(("normal", "dr-x", T0), (loaded.ConfirmedLabel, loaded.LabelledBy, loaded.CreatedUtc));
+        Assert.Equal((written.ConfirmedLabel, written.CreatedUtc), (loaded.ConfirmedLabel, loaded.CreatedUtc));
+        Assert.Equal(2, await table.QueryAsync<TableEntity>(TableClient.CreateQueryFilter($"PartitionKey eq {"h1"}")).CountAsync());
+    }
+
+    [Fact]
     public async Task GetAsync_OtherHospitalsId_ReturnsNull()
     {
         // Arrange
