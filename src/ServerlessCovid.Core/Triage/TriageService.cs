@@ -93,7 +93,28 @@ public sealed partial class TriageService
         }
 
         ModelManifest? model = await TryGetActiveModelAsync(hospital, id, cancellationToken).ConfigureAwait(false);
-        (byte[]? content, long length) = await TracedDownloadAsync(blob, cancellationToken).ConfigureAwait(false);
+
+        // The duplicate check's read needs only the id, so it runs while the blob downloads.
+        Task<TriageResult?> existingRead = ReadAsync(hospital, id, cancellationToken);
+        byte[]? content;
+        long length;
+        try
+        {
+            (content, length) = await TracedDownloadAsync(blob, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The download's error is the one to report; the read must not end up as an unobserved exception.
+            await ((Task)existingRead).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw;
+        }
+
+        if (content is null)
+        {
+            // A blob too large to read or already gone is recorded without the row; its read is only waited for.
+            await ((Task)existingRead).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         if (content is null && length > _maxBytes)
         {
             // Refused from the blob's properties: a multi-gigabyte upload is never buffered in the worker. The size
@@ -128,7 +149,7 @@ public sealed partial class TriageService
         }
 
         string sha = Hash(content);
-        TriageResult? existing = await ReadAsync(hospital, id, cancellationToken).ConfigureAwait(false);
+        TriageResult? existing = await existingRead.ConfigureAwait(false);
         TriageResult blobResult = NewResult(hospital, id, TriageStatus.Scored, blob.Uri.ToString(), now) with
         {
             SourceName = name.Name,
