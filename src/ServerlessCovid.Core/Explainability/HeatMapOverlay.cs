@@ -3,9 +3,6 @@ using System.Globalization;
 using ServerlessCovid.Core.Imaging;
 using ServerlessCovid.Core.Inference;
 using ServerlessCovid.Core.Models;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
 
 namespace ServerlessCovid.Core.Explainability;
 
@@ -34,6 +31,10 @@ public static class HeatMapOverlay
 
     /// <summary>Weight of the colour over the grey image: enough to read the map, little enough to see the anatomy.</summary>
     public const float Opacity = 0.45f;
+
+    private const int ColourLevels = 1024;
+
+    private static readonly float[] BlendedColours = BlendColours();
 
     /// <summary>Renders the overlay of an image as <see cref="XrayPreprocessor"/> would feed it to the model.</summary>
     /// <exception cref="ImageRejectedException">The bytes are not a usable image.</exception>
@@ -97,42 +98,33 @@ public static class HeatMapOverlay
         }
 
         float[] heat = Upsample(Normalise(map.Values), map.Width, map.Height, ImageSize);
-        using Image<Rgb24> overlay = new(Width, Height, new Rgb24(0, 0, 0));
-
-        // Row spans rather than the per-pixel indexer: triage draws one of these per scored image.
-        overlay.ProcessPixelRows(rows =>
+        byte[] rgb = new byte[Width * Height * 3];
+        for (int y = 0; y < ImageSize; y++)
         {
-            for (int y = 0; y < ImageSize; y++)
+            int rowStart = y * Width * 3;
+            for (int x = 0; x < ImageSize; x++)
             {
-                Span<Rgb24> row = rows.GetRowSpan(y);
-                for (int x = 0; x < ImageSize; x++)
-                {
-                    int i = (y * ImageSize) + x;
-                    (float r, float g, float b) = Viridis.At(heat[i]);
-                    row[x] = new Rgb24(Blend(grey[i], r), Blend(grey[i], g), Blend(grey[i], b));
-                }
+                int i = (y * ImageSize) + x;
+                int level = (int)((heat[i] * (ColourLevels - 1)) + 0.5f) * 3;
+                float greyTerm = (1 - Opacity) * grey[i];
+                int o = rowStart + (x * 3);
+                rgb[o] = ToByte(greyTerm + BlendedColours[level]);
+                rgb[o + 1] = ToByte(greyTerm + BlendedColours[level + 1]);
+                rgb[o + 2] = ToByte(greyTerm + BlendedColours[level + 2]);
             }
-        });
+        }
 
-        DrawColourBar(overlay);
+        DrawColourBar(rgb);
         (float min, float max) = (map.Values.Min(), map.Values.Max());
-        PngMetadata png = overlay.Metadata.GetPngMetadata();
-        png.TextData.Add(new PngTextData("Description",
-            "Class activation map of the positive class minus the other class's over the preprocessed x-ray, normalised to this image's own range: "
-            + "where the model's evidence lies, not a diagnosis. Research use only.", string.Empty, string.Empty));
-        png.TextData.Add(new PngTextData("CamGrid", string.Create(CultureInfo.InvariantCulture, $"{map.Width}x{map.Height}"), string.Empty, string.Empty));
-        png.TextData.Add(new PngTextData("CamMin", min.ToString("R", CultureInfo.InvariantCulture), string.Empty, string.Empty));
-        png.TextData.Add(new PngTextData("CamMax", max.ToString("R", CultureInfo.InvariantCulture), string.Empty, string.Empty));
-        using MemoryStream stream = new();
-        overlay.SaveAsPng(stream, new PngEncoder
-        {
-            ColorType = PngColorType.Rgb,
-            BitDepth = PngBitDepth.Bit8,
-
-            // Same pixels in a somewhat larger file, for less CPU on every scored image.
-            CompressionLevel = PngCompressionLevel.BestSpeed,
-        });
-        return stream.ToArray();
+        return RgbPngWriter.Encode(rgb, Width, Height,
+        [
+            new("Description",
+                "Class activation map of the positive class minus the other class's over the preprocessed x-ray, normalised to this image's own range: "
+                + "where the model's evidence lies, not a diagnosis. Research use only."),
+            new("CamGrid", string.Create(CultureInfo.InvariantCulture, $"{map.Width}x{map.Height}")),
+            new("CamMin", min.ToString("R", CultureInfo.InvariantCulture)),
+            new("CamMax", max.ToString("R", CultureInfo.InvariantCulture)),
+        ]);
     }
 
     /// <summary>
@@ -178,22 +170,34 @@ public static class HeatMapOverlay
         return (lower, Math.Min(lower + 1, cells - 1), s - lower);
     }
 
-    private static void DrawColourBar(Image<Rgb24> overlay)
+    private static void DrawColourBar(byte[] rgb)
     {
         int top = BarMargin;
         int bottom = Height - BarMargin - 1;
         for (int y = top; y <= bottom; y++)
         {
             (float r, float g, float b) = Viridis.At((float)(bottom - y) / (bottom - top));
-            Rgb24 colour = new(ToByte(r), ToByte(g), ToByte(b));
             for (int x = BarLeft; x < BarLeft + BarWidth; x++)
             {
-                overlay[x, y] = colour;
+                int o = ((y * Width) + x) * 3;
+                (rgb[o], rgb[o + 1], rgb[o + 2]) = (ToByte(r), ToByte(g), ToByte(b));
             }
         }
     }
 
-    private static byte Blend(float grey, float colour) => ToByte(((1 - Opacity) * grey) + (Opacity * colour));
+    // The colour term of the blend (opacity × viridis) at ColourLevels steps, so each pixel costs a lookup instead of
+    // a search of viridis' anchors: a step moves a channel by under 0.2 of a grey level.
+    private static float[] BlendColours()
+    {
+        float[] table = new float[ColourLevels * 3];
+        for (int level = 0; level < ColourLevels; level++)
+        {
+            (float r, float g, float b) = Viridis.At((float)level / (ColourLevels - 1));
+            (table[level * 3], table[(level * 3) + 1], table[(level * 3) + 2]) = (Opacity * r, Opacity * g, Opacity * b);
+        }
+
+        return table;
+    }
 
     private static byte ToByte(float unit) => (byte)Math.Clamp(MathF.Round(unit * 255f), 0f, 255f);
 
