@@ -29,6 +29,23 @@ public sealed class BenchLearnCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task BenchLearn_LocaliseEachEpoch_PrintsPointingGameAfterEveryEpochAndResumes()
+    {
+        // Act
+        CliRun run = await CliRunner.RunAsync(
+            "bench", "learn", "--work", _work, "--preset", "tiny", "--count", "40", "--generated-size", "64", "--image-size", "64",
+            "--epochs", "3", "--localise-each-epoch");
+
+        // Assert: one row per epoch, each epoch resumed from the last (3 rows, not 3 restarts at epoch 1), and a
+        // pointing-game line after each of them, the last one after the summary.
+        Assert.Equal(CovidCli.Success, run.ExitCode);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(run.Output, @"(?m)^\s+[123]\s+\d+\.\d{4}\s"));
+        Assert.Matches(@"(?m)^\s+3\s+\d+\.\d{4}\s", run.Output);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(run.Output, "Pointing game \\(CAM"));
+        Assert.Contains("Final (epoch 3): validation accuracy", run.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BenchLearn_ProbeTwoSizes_PrintsEveryCellAtBothSizes()
     {
         // Act

@@ -46,11 +46,15 @@ public static class BenchLearnCommand
         Option<bool> warmStart = new("--warm-start") { Description = "Compare retraining from the champion's weights with retraining from scratch (three runs)." };
         Option<FileInfo> initialWeights = new("--initial-weights") { Description = "Start from these TorchSharp weights (e.g. --warm-start's champion-weights.bin) instead of random ones: one warm run with another recipe, on the same split." };
         initialWeights.AcceptExistingOnly();
+        Option<bool> localiseEachEpoch = new("--localise-each-epoch")
+        {
+            Description = "Measure the pointing game after every epoch, not only the last (trains one epoch per call, resuming from the checkpoint as retraining's chunks do).",
+        };
         Option<int?> championEpochs = new("--champion-epochs") { Description = "With --warm-start: epochs the champion trains (default: --epochs); a served champion has usually run its preset's full schedule." };
         Command command = new("learn", "Benchmark whether and how fast a training recipe learns (per-epoch table, validation AUC, peak memory).")
         {
             data, work, count, dataSeed, generatedSize, preset, epochs, batchSize, learningRate, momentum, batchNormMomentum,
-            warmupEpochs, imageSize, seed, probeSizes, probeSteps, warmStart, championEpochs, initialWeights,
+            warmupEpochs, imageSize, seed, probeSizes, probeSteps, warmStart, championEpochs, initialWeights, localiseEachEpoch,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -119,11 +123,12 @@ public static class BenchLearnCommand
 
             Trainer trainer = new(new XrayPreprocessorImageLoader(), NullLogger<Trainer>.Instance);
             writer.WriteLine("epoch  train loss  train acc  val loss  val acc  val AUC  seconds");
-            using TrainingOutcome outcome = await trainer.TrainAsync(
-                request, runDirectory, progress: new EpochRowPrinter(writer), cancellationToken: cancellationToken).ConfigureAwait(false);
-            PrintSummary(writer, outcome);
             try
             {
+                using TrainingOutcome outcome = parse.GetValue(localiseEachEpoch)
+                    ? await TrainLocalisingEachEpochAsync(trainer, request, runDirectory, dataDirectory, writer, cancellationToken).ConfigureAwait(false)
+                    : await trainer.TrainAsync(request, runDirectory, progress: new EpochRowPrinter(writer), cancellationToken: cancellationToken).ConfigureAwait(false);
+                PrintSummary(writer, outcome);
                 writer.WriteLine(BenchLocalisation.Measure(outcome, dataDirectory, cancellationToken)?.Describe()
                     ?? "Localisation: the data folder's manifest.csv names no lesion masks (covid synth writes them).");
             }
@@ -136,6 +141,39 @@ public static class BenchLearnCommand
             return CovidCli.Success;
         });
         return command;
+    }
+
+    /// <summary>
+    /// One epoch per trainer call, each resuming from the last one's checkpoint, with the localisation line after
+    /// each: whether the evidence settles on the lesions, and when, is visible in one run. Returns the last outcome.
+    /// </summary>
+    /// <exception cref="MaskInputException">A named mask cannot be used.</exception>
+    private static async Task<TrainingOutcome> TrainLocalisingEachEpochAsync(
+        Trainer trainer, TrainingRequest request, string runDirectory, string dataDirectory, TextWriter writer, CancellationToken cancellationToken)
+    {
+        TrainingOutcome? outcome = null;
+        try
+        {
+            for (int epoch = 1; epoch <= request.Epochs; epoch++)
+            {
+                outcome?.Dispose();
+                outcome = null;
+                outcome = await trainer.TrainAsync(
+                    request, runDirectory, startFromCheckpoint: epoch > 1, epochsToRunNow: 1, progress: new EpochRowPrinter(writer), cancellationToken: cancellationToken)
+                    .ConfigureAwait(false);
+                if (epoch < request.Epochs)
+                {
+                    writer.WriteLine("       " + (BenchLocalisation.Measure(outcome, dataDirectory, cancellationToken)?.Describe() ?? "no lesion masks"));
+                }
+            }
+
+            return outcome!;
+        }
+        catch
+        {
+            outcome?.Dispose();
+            throw;
+        }
     }
 
     internal static string Describe(TrainingRequest r, string dataDirectory) => string.Create(CultureInfo.InvariantCulture,
