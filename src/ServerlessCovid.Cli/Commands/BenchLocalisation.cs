@@ -48,8 +48,9 @@ internal static class BenchLocalisation
             {
                 int index = (int)start + i;
                 bool truePositive = labels[index] == positive && predicted[i] == positive;
+                bool trueNegative = labels[index] != positive && predicted[i] != positive;
                 ActivationMap map = ActivationMap.ForPositiveClass(classMaps.AsSpan(i * perImage, perImage), classes, positive, width, height);
-                samples.Add(new LocalisationSample(truePositive, map, masks[index]));
+                samples.Add(new LocalisationSample(truePositive, map, masks[index], trueNegative));
             }
         }
 

@@ -144,8 +144,11 @@ public static class EvaluationCalculator
         LocalisationSample[] samples = new LocalisationSample[set.Count];
         for (int i = 0; i < set.Count; i++)
         {
-            bool truePositive = set.Labels[i] == positive && set.Probability(i, positive) >= input.Model.OperatingThreshold;
-            samples[i] = new LocalisationSample(truePositive, input.ActivationMaps.Count == 0 ? null : input.ActivationMaps[i], input.Masks[i]);
+            bool calledPositive = set.Probability(i, positive) >= input.Model.OperatingThreshold;
+            bool truePositive = set.Labels[i] == positive && calledPositive;
+            bool trueNegative = set.Labels[i] != positive && !calledPositive;
+            samples[i] = new LocalisationSample(
+                truePositive, input.ActivationMaps.Count == 0 ? null : input.ActivationMaps[i], input.Masks[i], trueNegative);
         }
 
         return LocalisationCalculator.Compute(samples);

@@ -111,6 +111,43 @@ public sealed class LocalisationCalculatorTests
     }
 
     [Fact]
+    public void Compute_PositionPriorOnEveryFilm_PointingGameMissesButRelativeToNormalsHits()
+    {
+        // Arrange: every map carries 3 in its top-left cell (a prior the model shows on any film); the true
+        // positives add 2 over their lesion in the bottom-right cell, which is still below the prior.
+        GroundTruthMasks lesionBottomRight = GroundTruthMasks.From(Square(4, 2, 2, 2), Square(4, 0, 0, 4));
+        ActivationMap positive = new(2, 2, [3f, 0f, 0f, 2f]);
+        ActivationMap normal = new(2, 2, [3f, 0f, 0f, 0f]);
+        List<LocalisationSample> samples =
+        [
+            .. Enumerable.Repeat(new LocalisationSample(true, positive, lesionBottomRight), 5),
+            .. Enumerable.Repeat(new LocalisationSample(false, normal, null, TrueNegative: true), 4),
+            new LocalisationSample(false, new ActivationMap(2, 2, [0f, 0f, 0f, 9f]), null),
+        ];
+
+        // Act
+        LocalisationMetrics metrics = LocalisationCalculator.Compute(samples)!;
+
+        // Assert: the false negative's map stays out of the baseline.
+        Assert.Equal(0, metrics.PointingGame.Successes);
+        Assert.Equal((5, 5), (metrics.PointingGameRelativeToNormals!.Successes, metrics.PointingGameRelativeToNormals.Trials));
+        Assert.Equal(4, metrics.NormalsInBaseline);
+        Assert.Contains("relative to the mean map of 4 true negatives, 1.000", metrics.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compute_NoTrueNegatives_NoRelativeDiagnostic()
+    {
+        // Act
+        LocalisationMetrics metrics = LocalisationCalculator.Compute(
+            [new LocalisationSample(true, CornerMap, GroundTruthMasks.From(Square(4, 0, 0, 2), Square(4, 0, 0, 4)))])!;
+
+        // Assert
+        Assert.Null(metrics.PointingGameRelativeToNormals);
+        Assert.DoesNotContain("Diagnostic", metrics.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compute_NoSampleHasMasks_Null()
     {
         // Act

@@ -21,7 +21,8 @@ public static class LocalisationCalculator
             return null;
         }
 
-        int truePositives = 0, withoutMasks = 0, emptyLesion = 0, withoutMap = 0, hits = 0, evaluated = 0;
+        int truePositives = 0, withoutMasks = 0, emptyLesion = 0, withoutMap = 0, hits = 0, relativeHits = 0, evaluated = 0;
+        (float[]? baseline, int normals) = MeanTrueNegativeMap(samples);
         List<double> chance = [];
         List<double> energy = [];
         List<double> energyChance = [];
@@ -51,6 +52,12 @@ public static class LocalisationCalculator
             grid ??= string.Create(CultureInfo.InvariantCulture, $"{map.Width}x{map.Height}");
             float[] upsampled = Upsample(map, masks.Lesion.Width, masks.Lesion.Height);
             hits += PointsInside(upsampled, masks.Lesion) ? 1 : 0;
+            if (baseline is not null && baseline.Length == map.Values.Length)
+            {
+                ActivationMap relative = map with { Values = [.. map.Values.Select((v, i) => v - baseline[i])] };
+                relativeHits += PointsInside(Upsample(relative, masks.Lesion.Width, masks.Lesion.Height), masks.Lesion) ? 1 : 0;
+            }
+
             if (masks.LesionFractionOfLung is double fraction)
             {
                 chance.Add(fraction);
@@ -77,7 +84,32 @@ public static class LocalisationCalculator
             EnergySamples = energy.Count,
             EnergyChanceLevel = energyChance.Count > 0 ? energyChance.Average() : null,
             MapGrid = grid ?? "none",
+            PointingGameRelativeToNormals = baseline is not null && evaluated > 0 ? Proportion.Of(relativeHits, evaluated) : null,
+            NormalsInBaseline = baseline is null ? 0 : normals,
         };
+    }
+
+    /// <summary>The cell-wise mean of the true negatives' maps on the most common grid, or null without any.</summary>
+    private static (float[]? Mean, int Count) MeanTrueNegativeMap(IReadOnlyList<LocalisationSample> samples)
+    {
+        List<ActivationMap> maps = [.. samples.Where(s => s.TrueNegative && s.Map is not null).Select(s => s.Map!)];
+        if (maps.Count == 0)
+        {
+            return (null, 0);
+        }
+
+        int cells = maps.GroupBy(m => m.Values.Length).MaxBy(g => g.Count())!.Key;
+        List<ActivationMap> sameGrid = [.. maps.Where(m => m.Values.Length == cells)];
+        float[] mean = new float[cells];
+        foreach (ActivationMap map in sameGrid)
+        {
+            for (int i = 0; i < cells; i++)
+            {
+                mean[i] += map.Values[i] / sameGrid.Count;
+            }
+        }
+
+        return (mean, sameGrid.Count);
     }
 
     /// <summary>Bilinear upsampling of a map to <paramref name="width"/> × <paramref name="height"/>, row-major.</summary>

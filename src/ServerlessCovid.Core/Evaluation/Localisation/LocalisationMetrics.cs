@@ -4,8 +4,11 @@ using ServerlessCovid.Core.Inference;
 
 namespace ServerlessCovid.Core.Evaluation.Localisation;
 
-/// <summary>One scored image as localisation sees it: whether it is a true positive, its map and its ground truth.</summary>
-public sealed record LocalisationSample(bool TruePositive, ActivationMap? Map, GroundTruthMasks? Masks);
+/// <summary>
+/// One scored image as localisation sees it: whether it is a true positive, its map and its ground truth, and whether
+/// it is a true negative (a normal film the model cleared), whose map goes into the position baseline.
+/// </summary>
+public sealed record LocalisationSample(bool TruePositive, ActivationMap? Map, GroundTruthMasks? Masks, bool TrueNegative = false);
 
 /// <summary>
 /// Where the positive class's activation map points, measured against the synthetic generator's lesion masks, over
@@ -42,6 +45,17 @@ public sealed record LocalisationMetrics
     /// <summary>Mean lesion share of the whole image: the energy a uniform map would have inside the lesions.</summary>
     public double? EnergyChanceLevel { get; init; }
 
+    /// <summary>
+    /// Diagnostic, not the pointing game: the same hits with the mean map of the true negatives subtracted cell by
+    /// cell first. Where this is far above <see cref="PointingGame"/>, the misses come from a position prior the model
+    /// shows on every film (its largest evidence in the same cells whatever the image), not from evidence off the
+    /// lesions. Null without true negatives on the same grid.
+    /// </summary>
+    public Proportion? PointingGameRelativeToNormals { get; init; }
+
+    /// <summary>True-negative maps averaged into the baseline of <see cref="PointingGameRelativeToNormals"/>.</summary>
+    public int NormalsInBaseline { get; init; }
+
     /// <summary>The maps' grid (e.g. "8x8"); the maps are upsampled from it to the mask size.</summary>
     public required string MapGrid { get; init; }
 
@@ -50,13 +64,17 @@ public sealed record LocalisationMetrics
     /// <summary>One line for the console: pointing game with its interval, chance level and energy.</summary>
     public string Describe()
     {
-        string interval = PointingGame.Interval is { } ci
-            ? string.Create(CultureInfo.InvariantCulture, $"[{ci.Lower:0.000}, {ci.Upper:0.000}]")
-            : "[n/a]";
+        string diagnostic = PointingGameRelativeToNormals is { } relative
+            ? string.Create(CultureInfo.InvariantCulture, $" Diagnostic: relative to the mean map of {NormalsInBaseline} true negatives, {relative.Value:0.000} {Interval(relative)}.")
+            : string.Empty;
         return string.Create(CultureInfo.InvariantCulture,
-            $"Pointing game (CAM {MapGrid} maximum inside a lesion) {PointingGame.Value:0.000} {interval} ({PointingGame.Successes}/{PointingGame.Trials} true positives), "
-            + $"chance level {Format(ChanceLevel)}; energy inside lesions {Format(EnergyInsideLesions)} (uniform map {Format(EnergyChanceLevel)}).");
+            $"Pointing game (CAM {MapGrid} maximum inside a lesion) {PointingGame.Value:0.000} {Interval(PointingGame)} ({PointingGame.Successes}/{PointingGame.Trials} true positives), "
+            + $"chance level {Format(ChanceLevel)}; energy inside lesions {Format(EnergyInsideLesions)} (uniform map {Format(EnergyChanceLevel)}).") + diagnostic;
     }
+
+    private static string Interval(Proportion proportion) => proportion.Interval is { } ci
+        ? string.Create(CultureInfo.InvariantCulture, $"[{ci.Lower:0.000}, {ci.Upper:0.000}]")
+        : "[n/a]";
 
     private static string Format(double? value) => value is double v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "n/a";
 }

@@ -33,5 +33,12 @@ internal static class LocalisationHtml
             .Append("the energy is the share of the map's positive mass inside the lesions (over ").Append(I(l.EnergySamples))
             .Append(" images with positive mass). A pointing game far above its chance level says the evidence sits on the ")
             .Append("findings; near chance, it may sit on a shortcut.</p>\n");
+        if (l.PointingGameRelativeToNormals is { } relative)
+        {
+            html.Append("<p>Diagnostic, not the pointing game: with the mean map of ").Append(I(l.NormalsInBaseline))
+                .Append(" true negatives subtracted cell by cell first, the same hits score ").Append(P(relative))
+                .Append(". Far above the pointing game, it says the misses come from a position the model favours on every ")
+                .Append("film rather than from evidence off the lesions.</p>\n");
+        }
     }
 }
