@@ -7,13 +7,16 @@ namespace ServerlessCovid.Core.Imaging;
 
 /// <summary>
 /// Writes 8-bit RGB pixels as a PNG: IHDR, one tEXt chunk per entry, one IDAT and IEND, every row with the "Up"
-/// filter, deflated by .NET's zlib at its fastest level. Triage writes one heat map per scored image, and ImageSharp
-/// 2.x's managed deflate took about 6 ms for a 288×256 overlay where zlib takes under 2 (measured on the 2-core
-/// machine); decoders see an ordinary PNG.
+/// filter, deflated by .NET's zlib at level 2. Triage writes one heat map per scored image: ImageSharp 2.x's managed
+/// deflate took about 6 ms for a 288×256 overlay; zlib at level 2 takes about 2.6 ms for 80 KB (level 1: as fast, but
+/// 117 KB; level 6: 5.7 ms for 72 KB; ImageSharp's fastest: 83 KB), measured on the 2-core machine on a synthetic
+/// x-ray's overlay. Decoders see an ordinary PNG.
 /// </summary>
 public static class RgbPngWriter
 {
     private const byte UpFilter = 2;
+
+    private const int DeflateLevel = 2;
 
     private static ReadOnlySpan<byte> Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];
 
@@ -52,7 +55,7 @@ public static class RgbPngWriter
     private static byte[] Deflate(ReadOnlySpan<byte> rgb, int stride, int height)
     {
         using MemoryStream compressed = new();
-        using (ZLibStream zlib = new(compressed, CompressionLevel.Fastest, leaveOpen: true))
+        using (ZLibStream zlib = new(compressed, new ZLibCompressionOptions { CompressionLevel = DeflateLevel }, leaveOpen: true))
         {
             // Up: each byte minus the one above it, so smooth images (an x-ray, a blurred map) deflate to less.
             byte[] row = new byte[stride + 1];
