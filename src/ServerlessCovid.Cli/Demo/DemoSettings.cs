@@ -60,7 +60,7 @@ public sealed record DemoSettings
         Epochs = 5,
         ImageSize = 512,
         OutputDirectory = outputDirectory,
-        MemoryNeed = "about 2.5 GB (peak RSS 2.15 GB measured from a fresh clone, 2026-12-06)",
+        MemoryNeed = "about 2.5 GB (peak RSS 2.15–2.30 GB in two fresh-clone runs, 2026-12-06)",
     };
 
     /// <summary>The paper's shape: 240 images (120 per class), NASNet-A Mobile, the paper's recipe (10 epochs).</summary>
