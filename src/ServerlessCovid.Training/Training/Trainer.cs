@@ -227,7 +227,7 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
             using var scope = NewDisposeScope();
             long[] batchIndices = order[(step * settings.BatchSize)..Math.Min(order.Length, (step + 1) * settings.BatchSize)];
             Tensor index = tensor(batchIndices);
-            Tensor x = data.Images.index_select(0, index);
+            Tensor x = settings.Augmentation.Apply(data.Images.index_select(0, index), settings.Seed, epoch, step);
             Tensor y = data.Labels.index_select(0, index);
             Tensor logits = model.forward(x);
             Tensor loss = nn.functional.cross_entropy(logits, y);

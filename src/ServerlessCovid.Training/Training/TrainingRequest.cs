@@ -60,6 +60,9 @@ public sealed record TrainingRequest
 
     public bool SplitByGroup { get; init; }
 
+    /// <summary>Random shifts and flips of the training batches; none by default (the paper's recipe states none).</summary>
+    public TrainingAugmentation Augmentation { get; init; } = TrainingAugmentation.None;
+
     /// <summary>Stops (at a checkpoint) once this much wall time has passed in one call; null for no limit.</summary>
     public TimeSpan? TimeBudget { get; init; }
 
@@ -91,6 +94,7 @@ public sealed record TrainingRequest
     public void Validate()
     {
         Architecture.Validate();
+        Augmentation.Validate();
         if (InitialWeights is { } initial && initial.Architecture != Architecture)
         {
             throw new ArgumentException(

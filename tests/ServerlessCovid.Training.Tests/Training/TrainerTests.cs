@@ -63,12 +63,17 @@ public sealed class TrainerTests : IDisposable
         Assert.True(Math.Abs(evalMode.Accuracy - trainMode.Accuracy) <= 0.1, $"eval {evalMode.Accuracy} vs train {trainMode.Accuracy}");
     }
 
-    [Fact]
-    public async Task TrainAsync_ResumedInChunks_EqualsUninterruptedRun()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TrainAsync_ResumedInChunks_EqualsUninterruptedRun(bool augmented)
     {
         // Arrange
         using ToyDataset dataset = new(perClass: 10, seed: 9);
-        TrainingRequest request = TinyRequest(dataset.Images, epochs: 3);
+        TrainingRequest request = TinyRequest(dataset.Images, epochs: 3) with
+        {
+            Augmentation = augmented ? new TrainingAugmentation { MaxShiftFraction = 0.1, HorizontalFlip = true } : TrainingAugmentation.None,
+        };
         string uninterrupted = NewDirectory();
         string chunked = NewDirectory();
 
