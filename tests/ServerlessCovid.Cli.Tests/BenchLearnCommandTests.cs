@@ -17,10 +17,15 @@ public sealed class BenchLearnCommandTests : IDisposable
     {
         // Act
         CliRun run = await CliRunner.RunAsync(
-            "bench", "learn", "--work", _work, "--preset", "tiny", "--count", "40", "--generated-size", "64", "--image-size", "64", "--epochs", "1");
+            "bench", "learn", "--work", _work, "--preset", "tiny", "--count", "40", "--generated-size", "64", "--image-size", "64", "--epochs", "1",
+            "--probe", "20");
 
         // Assert
         Assert.Equal(CovidCli.Success, run.ExitCode);
+        Assert.Contains("Probe (20 synthetic films, seed 1000010, COVID findings in one lung): Pointing game (CAM", run.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_work, "probe-one-lung-20-seed1000010-64px", "manifest.csv")));
+        Assert.Matches(@"Evidence swap \(10 COVID films of seed 1000010 and their normal twins; mean P\(covid\)\): film [01]\.\d{3} \(\d+/10 called covid\), "
+            + @"film with its lesions replaced by the twin's pixels [01]\.\d{3} .+; twin [01]\.\d{3} .+, twin with the film's lesions pasted in [01]\.\d{3}", run.Output);
         Assert.Contains("epoch  train loss  train acc  val loss  val acc  val AUC  seconds", run.Output, StringComparison.Ordinal);
         Assert.Matches(@"(?m)^\s+1\s+\d+\.\d{4}\s+\d\.\d{3}\s+\d+\.\d{4}\s+\d\.\d{3}\s+\d\.\d{3}", run.Output);
         Assert.Contains("Final (epoch 1): validation accuracy", run.Output, StringComparison.Ordinal);
@@ -34,7 +39,7 @@ public sealed class BenchLearnCommandTests : IDisposable
         // Act
         CliRun run = await CliRunner.RunAsync(
             "bench", "learn", "--work", _work, "--preset", "tiny", "--count", "40", "--generated-size", "64", "--image-size", "64",
-            "--epochs", "3", "--localise-each-epoch");
+            "--epochs", "3", "--localise-each-epoch", "--probe", "0");
 
         // Assert: one row per epoch, each epoch resumed from the last (3 rows, not 3 restarts at epoch 1), and a
         // pointing-game line after each of them, the last one after the summary.
@@ -42,6 +47,7 @@ public sealed class BenchLearnCommandTests : IDisposable
         Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(run.Output, @"(?m)^\s+[123]\s+\d+\.\d{4}\s"));
         Assert.Matches(@"(?m)^\s+3\s+\d+\.\d{4}\s", run.Output);
         Assert.Equal(3, System.Text.RegularExpressions.Regex.Count(run.Output, "Pointing game \\(CAM"));
+        Assert.DoesNotContain("Probe (", run.Output, StringComparison.Ordinal);
         Assert.Contains("Final (epoch 3): validation accuracy", run.Output, StringComparison.Ordinal);
     }
 

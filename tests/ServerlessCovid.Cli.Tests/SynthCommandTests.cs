@@ -56,6 +56,27 @@ public sealed class SynthCommandTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Synth_Unilateral_CovidFindingsInOneLungAndNormalsUnchanged()
+    {
+        // Arrange
+        string usual = Path.Combine(_directory, "usual");
+        string oneLung = Path.Combine(_directory, "one-lung");
+
+        // Act
+        await CovidCli.RunAsync(["synth", "--out", usual, "--count", "16", "--seed", "9", "--size", "64"], TextWriter.Null, TextWriter.Null);
+        int exit = await CovidCli.RunAsync(
+            ["synth", "--out", oneLung, "--count", "16", "--seed", "9", "--size", "64", "--unilateral"], TextWriter.Null, TextWriter.Null);
+
+        // Assert
+        Assert.Equal(CovidCli.Success, exit);
+        IReadOnlyList<DatasetManifestEntry> entries = DatasetManifest.Read(oneLung);
+        Assert.All(entries.Where(e => e.Label == ClassNames.Covid), e => Assert.Contains("bilateral=0", e.Parameters, StringComparison.Ordinal));
+        Assert.Contains(DatasetManifest.Read(usual), e => e.Parameters.Contains("bilateral=1", StringComparison.Ordinal));
+        Assert.All(entries.Where(e => e.Label == ClassNames.Normal), e =>
+            Assert.Equal(File.ReadAllBytes(Path.Combine(usual, e.File)), File.ReadAllBytes(Path.Combine(oneLung, e.File))));
+    }
+
     [Theory]
     [InlineData("--count", "0")]
     [InlineData("--size", "8")]

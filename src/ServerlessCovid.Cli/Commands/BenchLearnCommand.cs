@@ -39,6 +39,8 @@ public static class BenchLearnCommand
         Option<double?> momentum = new("--momentum") { Description = "SGD momentum (0 = plain SGD: Nesterov is turned off with it)." };
         Option<double?> batchNormMomentum = new("--bn-momentum") { Description = "BN momentum, PyTorch convention (weight of the new batch)." };
         Option<int?> warmupEpochs = new("--warmup-epochs") { Description = "Linear learning-rate warm-up epochs." };
+        Option<double?> maxShift = new("--max-shift") { Description = "Augmentation: largest random shift of a training image, as a fraction of its side (0 = none)." };
+        Option<bool?> flip = new("--flip") { Description = "Augmentation: mirror training images left-right at random (true/false)." };
         Option<int> imageSize = new("--image-size") { Description = "Input size trained at.", DefaultValueFactory = _ => Preprocessing.Size };
         Option<int> seed = new("--seed") { Description = "Seed of weights, split and shuffling.", DefaultValueFactory = _ => 42 };
         Option<string?> probeSizes = new("--probe-sizes") { Description = "Compare one training step at these input sizes (e.g. 128,256) from the same weights instead of training." };
@@ -50,11 +52,23 @@ public static class BenchLearnCommand
         {
             Description = "Measure the pointing game after every epoch, not only the last (trains one epoch per call, resuming from the checkpoint as retraining's chunks do).",
         };
+        Option<int> probe = new("--probe")
+        {
+            Description = "Synthetic films (half COVID, each with its findings in one lung) on which to measure the trained model's heat maps as well (0 = none).",
+            DefaultValueFactory = _ => 200,
+        };
+        probe.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0)
+            {
+                r.AddError("--probe must be 0 or more.");
+            }
+        });
         Option<int?> championEpochs = new("--champion-epochs") { Description = "With --warm-start: epochs the champion trains (default: --epochs); a served champion has usually run its preset's full schedule." };
         Command command = new("learn", "Benchmark whether and how fast a training recipe learns (per-epoch table, validation AUC, peak memory).")
         {
             data, work, count, dataSeed, generatedSize, preset, epochs, batchSize, learningRate, momentum, batchNormMomentum,
-            warmupEpochs, imageSize, seed, probeSizes, probeSteps, warmStart, championEpochs, initialWeights, localiseEachEpoch,
+            warmupEpochs, maxShift, flip, imageSize, seed, probeSizes, probeSteps, warmStart, championEpochs, initialWeights, localiseEachEpoch, probe,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -81,6 +95,11 @@ public static class BenchLearnCommand
                 LearningRate = parse.GetValue(learningRate) ?? defaults.LearningRate,
                 BatchNormMomentum = parse.GetValue(batchNormMomentum) ?? defaults.BatchNormMomentum,
                 WarmupEpochs = parse.GetValue(warmupEpochs) ?? defaults.WarmupEpochs,
+                Augmentation = defaults.Augmentation with
+                {
+                    MaxShiftFraction = parse.GetValue(maxShift) ?? defaults.Augmentation.MaxShiftFraction,
+                    HorizontalFlip = parse.GetValue(flip) ?? defaults.Augmentation.HorizontalFlip,
+                },
                 ImageSize = parse.GetValue(imageSize),
                 Seed = parse.GetValue(seed),
                 Images = ImageFolderDataset.Load(dataDirectory),
@@ -131,6 +150,10 @@ public static class BenchLearnCommand
                 PrintSummary(writer, outcome);
                 writer.WriteLine(BenchLocalisation.Measure(outcome, dataDirectory, cancellationToken)?.Describe()
                     ?? "Localisation: the data folder's manifest.csv names no lesion masks (covid synth writes them).");
+                if (parse.GetValue(probe) is > 0 and int probeCount)
+                {
+                    PrintProbe(writer, outcome, parse.GetValue(work)!.FullName, probeCount, unchecked(parse.GetValue(dataSeed) + ProbeSeedOffset), parse.GetValue(generatedSize), cancellationToken);
+                }
             }
             catch (MaskInputException ex)
             {
@@ -179,7 +202,7 @@ public static class BenchLearnCommand
     internal static string Describe(TrainingRequest r, string dataDirectory) => string.Create(CultureInfo.InvariantCulture,
         $"Recipe {r.Preset}: {r.Architecture.Describe()} at {r.ImageSize}×{r.ImageSize}, {r.Epochs} epochs, batch {r.BatchSize}, "
         + $"SGD lr {r.LearningRate} momentum {r.Momentum}{(r.Nesterov ? " Nesterov" : string.Empty)}, weight decay {r.WeightDecay}, "
-        + $"{r.Schedule} schedule, warm-up {r.WarmupEpochs} epoch(s), BN momentum {r.BatchNormMomentum}, seed {r.Seed}; "
+        + $"{r.Schedule} schedule, warm-up {r.WarmupEpochs} epoch(s), BN momentum {r.BatchNormMomentum}, {r.Augmentation.Describe()}, seed {r.Seed}; "
         + $"{r.Images.Count} images from {dataDirectory}, {1 - r.ValidationFraction:P0}/{r.ValidationFraction:P0} stratified.");
 
     private static void PrintSummary(TextWriter writer, TrainingOutcome outcome)
@@ -194,6 +217,28 @@ public static class BenchLearnCommand
             : string.Create(CultureInfo.InvariantCulture, $"Target (accuracy ≥ {TargetAccuracy:F2} and AUC ≥ {TargetAuc:F2}): reached at epoch {reached.Epoch}."));
     }
 
+    /// <summary>Keeps the probe's synthetic patients apart from the training set's (the demo's held-out set uses the same offset).</summary>
+    private const int ProbeSeedOffset = 1_000_003;
+
+    /// <summary>
+    /// The localisation line on a probe set whose COVID films have their findings in one lung: there, a map's single
+    /// maximum has one right lung to pick, where bilateral findings give it two and a maximum between them is a miss.
+    /// </summary>
+    /// <exception cref="MaskInputException">A named mask cannot be used.</exception>
+    private static void PrintProbe(TextWriter writer, TrainingOutcome outcome, string work, int count, int seed, int size, CancellationToken cancellationToken)
+    {
+        string directory = Path.Combine(work, string.Create(CultureInfo.InvariantCulture, $"probe-one-lung-{count}-seed{seed}-{size}px"));
+        if (!File.Exists(Path.Combine(directory, ImageFolderDataset.ManifestFileName)))
+        {
+            SyntheticXrayGenerator.WriteDataset(directory, count, seed, size, unilateral: true, cancellationToken);
+        }
+
+        LocalisationMetrics? metrics = BenchLocalisation.Measure(outcome, ImageFolderDataset.Load(directory), directory, cancellationToken);
+        writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Probe ({count} synthetic films, seed {seed}, COVID findings in one lung): ")
+            + (metrics?.Describe() ?? "no lesion masks."));
+        writer.WriteLine(BenchEvidenceSwap.Describe(outcome, work, count, seed, size, cancellationToken));
+    }
+
     internal static string EnsureSynthetic(string work, int count, int seed, int size, TextWriter writer, CancellationToken cancellationToken)
     {
         string directory = Path.Combine(work, string.Create(CultureInfo.InvariantCulture, $"synthetic-{count}-seed{seed}-{size}px"));
@@ -201,7 +246,7 @@ public static class BenchLearnCommand
         if (!File.Exists(Path.Combine(directory, ImageFolderDataset.ManifestFileName))
             || !Directory.Exists(Path.Combine(directory, SyntheticXrayGenerator.MaskFolder)))
         {
-            SyntheticDatasetResult result = SyntheticXrayGenerator.WriteDataset(directory, count, seed, size, cancellationToken);
+            SyntheticDatasetResult result = SyntheticXrayGenerator.WriteDataset(directory, count, seed, size, cancellationToken: cancellationToken);
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Generated {result.Entries.Count} synthetic images in {result.Elapsed.TotalSeconds:F1} s."));
         }
 

@@ -16,21 +16,26 @@ internal static class BenchLocalisation
 {
     private const int BatchSize = 8;
 
-    /// <summary>Null when the data folder's manifest names no masks.</summary>
+    /// <summary>On the run's validation split; null when the data folder's manifest names no masks.</summary>
     /// <exception cref="MaskInputException">A named mask cannot be used.</exception>
-    public static LocalisationMetrics? Measure(TrainingOutcome outcome, string dataDirectory, CancellationToken cancellationToken)
+    public static LocalisationMetrics? Measure(TrainingOutcome outcome, string dataDirectory, CancellationToken cancellationToken) =>
+        Measure(outcome, outcome.Split.Validation, dataDirectory, cancellationToken);
+
+    /// <summary>On <paramref name="images"/> of <paramref name="dataDirectory"/>; null when its manifest names no masks.</summary>
+    /// <exception cref="MaskInputException">A named mask cannot be used.</exception>
+    public static LocalisationMetrics? Measure(
+        TrainingOutcome outcome, IReadOnlyList<LabelledImage> images, string dataDirectory, CancellationToken cancellationToken)
     {
-        IReadOnlyList<LabelledImage> validation = outcome.Split.Validation;
-        IReadOnlyList<GroundTruthMasks?> masks = GroundTruthMasks.LoadFromManifest(dataDirectory, [.. validation.Select(v => v.Path)]);
+        IReadOnlyList<GroundTruthMasks?> masks = GroundTruthMasks.LoadFromManifest(dataDirectory, [.. images.Select(v => v.Path)]);
         if (masks.Count == 0)
         {
             return null;
         }
 
-        using TrainingData data = TrainingData.Load(validation, new XrayPreprocessorImageLoader(), outcome.Request.ImageSize, cancellationToken);
+        using TrainingData data = TrainingData.Load(images, new XrayPreprocessorImageLoader(), outcome.Request.ImageSize, cancellationToken);
         int positive = ClassNames.IndexOf(ClassNames.Positive);
         long[] labels = data.Labels.data<long>().ToArray();
-        List<LocalisationSample> samples = new(validation.Count);
+        List<LocalisationSample> samples = new(images.Count);
         using var noGrad = no_grad();
         for (long start = 0; start < data.Count; start += BatchSize)
         {

@@ -159,6 +159,8 @@ public static class EvaluateCommand
                 pointingGame = m.Localisation?.PointingGame,
                 pointingGameChanceLevel = m.Localisation?.ChanceLevel,
                 energyInsideLesions = m.Localisation?.EnergyInsideLesions,
+                lungSidePointingGame = m.Localisation?.LungSidePointingGame,
+                lungSideChanceLevel = m.Localisation?.LungSideChanceLevel,
                 reportHtml = Path.Combine(summary.OutputDirectory, EvaluationReportWriter.HtmlFileName),
                 metricsJson = Path.Combine(summary.OutputDirectory, EvaluationReportWriter.MetricsFileName),
                 seconds = Math.Round(summary.Seconds, 3),

@@ -15,6 +15,10 @@ public static class SynthCommand
         Option<int> seed = new("--seed") { Description = "Seed: the same seed gives the same images.", DefaultValueFactory = _ => 42 };
         Option<int> size = new("--size") { Description = "Nominal image size in pixels; each image varies around it.", DefaultValueFactory = _ => 512 };
         Option<DirectoryInfo?> grid = new("--grid") { Description = "Also write one sample grid PNG per class into this folder." };
+        Option<bool> unilateral = new("--unilateral")
+        {
+            Description = "Draw every COVID image's findings in one lung only (a localisation probe: does the heat map pick the right lung?).",
+        };
         count.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)
@@ -33,7 +37,7 @@ public static class SynthCommand
 
         Command command = new("synth", "Generate synthetic chest x-rays (research and demos only: proves the pipeline, not accuracy).")
         {
-            output, count, seed, size, grid,
+            output, count, seed, size, grid, unilateral,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -42,7 +46,7 @@ public static class SynthCommand
             int seedValue = parse.GetValue(seed);
             int sizeValue = parse.GetValue(size);
             SyntheticDatasetResult result = SyntheticXrayGenerator.WriteDataset(
-                directory, parse.GetValue(count), seedValue, sizeValue, cancellationToken);
+                directory, parse.GetValue(count), seedValue, sizeValue, parse.GetValue(unilateral), cancellationToken);
             writer.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Wrote {result.Entries.Count} images ({result.Count(ClassNames.Normal)} normal, {result.Count(ClassNames.Covid)} covid) "
                 + $"at nominal size {sizeValue} to {directory} in {result.Elapsed.TotalSeconds:0.00} s "

@@ -83,7 +83,7 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
         SyntheticDatasetResult training = await clock.TimeAsync(
             "generate synthetic dataset",
             () => Task.Run(() => SyntheticXrayGenerator.WriteDataset(
-                Path.Combine(settings.OutputDirectory, "dataset"), settings.Images, settings.Seed, settings.ImageSize, cancellationToken), cancellationToken),
+                Path.Combine(settings.OutputDirectory, "dataset"), settings.Images, settings.Seed, settings.ImageSize, cancellationToken: cancellationToken), cancellationToken),
             r => $"{r.Count(ClassNames.Covid)} covid + {r.Count(ClassNames.Normal)} normal, seed {settings.Seed}").ConfigureAwait(false);
 
         await clock.TimeAsync(
@@ -104,7 +104,7 @@ public sealed class DemoRunner(CliContext context, DemoSettings settings)
         SyntheticDatasetResult heldOut = await clock.TimeAsync(
             "generate held-out x-rays",
             () => Task.Run(() => SyntheticXrayGenerator.WriteDataset(
-                Path.Combine(settings.OutputDirectory, "held-out"), settings.HeldOut, settings.HeldOutSeed, settings.ImageSize, cancellationToken), cancellationToken),
+                Path.Combine(settings.OutputDirectory, "held-out"), settings.HeldOut, settings.HeldOutSeed, settings.ImageSize, cancellationToken: cancellationToken), cancellationToken),
             r => $"{r.Entries.Count} images, seed {settings.HeldOutSeed}").ConfigureAwait(false);
 
         IReadOnlyList<HeldOutItem> uploaded = await clock.TimeAsync(

@@ -1,5 +1,6 @@
 using ServerlessCovid.Core.Datasets;
 using ServerlessCovid.Core.Datasets.Synthetic;
+using ServerlessCovid.Core.Evaluation.Localisation;
 using ServerlessCovid.Core.Models;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.PixelFormats;
@@ -16,6 +17,34 @@ public sealed class SyntheticMaskTests : IDisposable
         {
             Directory.Delete(_directory, recursive: true);
         }
+    }
+
+    [Theory]
+    [InlineData(7, 1)]
+    [InlineData(7, 3)]
+    [InlineData(21, 5)]
+    [InlineData(21, 9)]
+    public void Generate_Unilateral_EveryOpacityAndTheLesionMaskInOneLungWithAnatomyAndSeverityUnchanged(int seed, int index)
+    {
+        // Arrange
+        SyntheticXray usual = SyntheticXrayGenerator.Generate(seed, index, 128, ClassNames.Covid);
+
+        // Act
+        SyntheticXray oneLung = SyntheticXrayGenerator.Generate(seed, index, 128, ClassNames.Covid, unilateral: true);
+        GroundTruthMasks masks = GroundTruthMasks.From(Mask(oneLung, oneLung.LesionMask!), Mask(oneLung, oneLung.LungMask));
+
+        // Assert
+        Assert.Single(oneLung.Parameters.Opacities.Select(o => o.Side).Distinct());
+        Assert.Equal(usual.Parameters.Opacities[0].Side, oneLung.Parameters.Opacities[0].Side);
+        Assert.Equal(usual.Parameters.Opacities.Count, oneLung.Parameters.Opacities.Count);
+        Assert.Equal(usual.Parameters.Severity, oneLung.Parameters.Severity);
+        Assert.Equal(usual.LungMask, oneLung.LungMask);
+        int lesionLeft = Enumerable.Range(0, oneLung.LesionMask!.Length)
+            .Count(i => oneLung.LesionMask[i] != 0 && i % oneLung.Width < masks.LungMidline!.Value);
+        int lesionPixels = oneLung.LesionMask.Count(v => v != 0);
+        bool imageLeft = oneLung.Parameters.Opacities[0].Side < 0;
+        Assert.True(lesionPixels > 0);
+        Assert.Equal(imageLeft ? lesionPixels : 0, lesionLeft);
     }
 
     [Theory]
@@ -107,4 +136,7 @@ public sealed class SyntheticMaskTests : IDisposable
         using Image<L8> image = Image.Load<L8>(path);
         return (image.Width, image.Height);
     }
+
+    private static BinaryMask Mask(SyntheticXray xray, byte[] pixels) =>
+        new(xray.Width, xray.Height, [.. pixels.Select(v => v != 0)]);
 }

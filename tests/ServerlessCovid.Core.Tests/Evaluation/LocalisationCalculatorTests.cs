@@ -148,6 +148,58 @@ public sealed class LocalisationCalculatorTests
     }
 
     [Fact]
+    public void From_TwoLungFields_MidlineHalfwayBetweenTheirOuterEdgesAndLeftLungCounted()
+    {
+        // Arrange: lungs in columns 0–2 and 5–7 of an 8×4 image.
+        bool[] lung = [.. Enumerable.Range(0, 32).Select(i => i % 8 is <= 2 or >= 5)];
+
+        // Act
+        GroundTruthMasks masks = GroundTruthMasks.From(new BinaryMask(8, 4, new bool[32]), new BinaryMask(8, 4, lung));
+
+        // Assert
+        Assert.Equal(4.0, masks.LungMidline);
+        Assert.Equal(12, masks.LungPixelsLeftOfMidline);
+    }
+
+    [Fact]
+    public void Compute_FindingsInOneLung_LungSideHitsWhereTheMaximumIsOnThatSide()
+    {
+        // Arrange: lesion in the bottom-left quarter. One map peaks top-left (the right lung, not the lesion), one
+        // top-right (the wrong lung).
+        GroundTruthMasks bottomLeft = GroundTruthMasks.From(Square(4, 0, 2, 2), Square(4, 0, 0, 4));
+        List<LocalisationSample> samples =
+        [
+            new(true, new ActivationMap(2, 2, [1f, 0f, 0f, 0f]), bottomLeft),
+            new(true, new ActivationMap(2, 2, [0f, 1f, 0f, 0f]), bottomLeft),
+        ];
+
+        // Act
+        LocalisationMetrics metrics = LocalisationCalculator.Compute(samples)!;
+
+        // Assert
+        Assert.Equal(0, metrics.PointingGame.Successes);
+        Assert.Equal((1, 2), (metrics.LungSidePointingGame!.Successes, metrics.LungSidePointingGame.Trials));
+        Assert.Equal(0.5, metrics.LungSideChanceLevel);
+        Assert.Contains("Lung side (maximum on the side of the lung with the findings, over 2 true positives with findings in one lung) 0.500", metrics.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Compute_FindingsInBothLungs_NoLungSideGame()
+    {
+        // Arrange: a lesion across the bottom row, on both sides of the midline.
+        GroundTruthMasks bothSides = GroundTruthMasks.From(
+            new BinaryMask(4, 4, [.. Enumerable.Range(0, 16).Select(i => i / 4 == 3)]), Square(4, 0, 0, 4));
+
+        // Act
+        LocalisationMetrics metrics = LocalisationCalculator.Compute([new LocalisationSample(true, CornerMap, bothSides)])!;
+
+        // Assert
+        Assert.Null(metrics.LungSidePointingGame);
+        Assert.Null(metrics.LungSideChanceLevel);
+        Assert.DoesNotContain("Lung side", metrics.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Compute_NoSampleHasMasks_Null()
     {
         // Act
@@ -196,9 +248,12 @@ public sealed class LocalisationCalculatorTests
             Assert.Equal(2, localisation.GetProperty("evaluated").GetInt32());
             Assert.Equal(0.25, localisation.GetProperty("chanceLevel").GetDouble(), 9);
             Assert.Equal(metrics.Localisation!.EnergyInsideLesions!.Value, localisation.GetProperty("energyInsideLesions").GetDouble());
+            Assert.Equal(0.5, localisation.GetProperty("lungSidePointingGame").GetProperty("value").GetDouble());
+            Assert.Equal(0.5, localisation.GetProperty("lungSideChanceLevel").GetDouble(), 9);
             string html = await File.ReadAllTextAsync(Path.Combine(directory, EvaluationReportWriter.HtmlFileName));
             Assert.Contains("Where the evidence is, against ground-truth lesions", html, StringComparison.Ordinal);
             Assert.Contains("shortcuts", html, StringComparison.Ordinal);
+            Assert.Contains("Lung-side pointing game", html, StringComparison.Ordinal);
         }
         finally
         {

@@ -66,8 +66,11 @@ public static class SyntheticXrayGenerator
 
     public static SyntheticXray Generate(int seed, int index, int size = 512) => Generate(seed, index, size, LabelOf(index));
 
-    /// <summary>Renders image <paramref name="index"/> of the dataset <paramref name="seed"/> with a forced label.</summary>
-    public static SyntheticXray Generate(int seed, int index, int size, string label)
+    /// <summary>
+    /// Renders image <paramref name="index"/> of the dataset <paramref name="seed"/> with a forced label; with
+    /// <paramref name="unilateral"/>, a COVID image's findings all lie in one lung (the lung-level pointing game's probe).
+    /// </summary>
+    public static SyntheticXray Generate(int seed, int index, int size, string label, bool unilateral = false)
     {
         if (size is < MinimumSize or > MaximumSize)
         {
@@ -76,7 +79,7 @@ public static class SyntheticXrayGenerator
 
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         DeterministicRandom rng = DeterministicRandom.ForImage(seed, index);
-        SyntheticXrayParameters parameters = SyntheticXrayParameters.Sample(ref rng, label, size);
+        SyntheticXrayParameters parameters = SyntheticXrayParameters.Sample(ref rng, label, size, unilateral);
         DeterministicRandom renderRng = DeterministicRandom.ForImage(seed, index, stream: 1);
         float[] image = XrayRenderer.Render(parameters, ref renderRng, out RenderedGeometry geometry);
         byte[] pixels = new byte[image.Length];
@@ -104,9 +107,10 @@ public static class SyntheticXrayGenerator
     /// <summary>
     /// Writes <c>normal/</c>, <c>covid/</c>, the masks (<c>.masks/lung/</c> for every image, <c>.masks/lesion/</c> for
     /// COVID images) and <c>manifest.csv</c>, whose <c>lung_mask</c> and <c>lesion_mask</c> columns name them.
+    /// With <paramref name="unilateral"/>, every COVID image has its findings in one lung (see <see cref="Generate(int, int, int, string, bool)"/>).
     /// </summary>
     public static SyntheticDatasetResult WriteDataset(
-        string directory, int count, int seed, int size = 512, CancellationToken cancellationToken = default)
+        string directory, int count, int seed, int size = 512, bool unilateral = false, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         if (size is < MinimumSize or > MaximumSize)
@@ -122,7 +126,7 @@ public static class SyntheticXrayGenerator
         DatasetManifestEntry[] entries = new DatasetManifestEntry[count];
         Parallel.For(0, count, new ParallelOptions { CancellationToken = cancellationToken }, index =>
         {
-            SyntheticXray xray = Generate(seed, index, size);
+            SyntheticXray xray = Generate(seed, index, size, LabelOf(index), unilateral);
             string label = xray.Parameters.Label;
             string file = $"{label}/{xray.PatientId}.png";
             File.WriteAllBytes(Path.Combine(directory, label, $"{xray.PatientId}.png"), xray.EncodePng());

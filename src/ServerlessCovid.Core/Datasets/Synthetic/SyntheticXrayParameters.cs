@@ -110,7 +110,7 @@ public sealed record SyntheticXrayParameters
         return text.ToString();
     }
 
-    internal static SyntheticXrayParameters Sample(ref DeterministicRandom rng, string label, int size)
+    internal static SyntheticXrayParameters Sample(ref DeterministicRandom rng, string label, int size, bool unilateral = false)
     {
         if (!ClassNames.IsKnown(label))
         {
@@ -176,7 +176,7 @@ public sealed record SyntheticXrayParameters
         // The findings use their own stream, drawn for both classes, so that anatomy and acquisition of image i are
         // identical whatever its label, and no class-dependent number of draws can shift the other parameters.
         DeterministicRandom findings = new(rng.NextULong());
-        (double severity, IReadOnlyList<Opacity> opacities) = Opacity.SampleFindings(ref findings, parameters);
+        (double severity, IReadOnlyList<Opacity> opacities) = Opacity.SampleFindings(ref findings, parameters, unilateral);
         return label == ClassNames.Covid ? parameters with { Severity = severity, Opacities = opacities } : parameters;
     }
 
@@ -200,13 +200,17 @@ public sealed record Opacity(
     int Side, double Lateral, double Vertical, double RadiusLateral, double RadiusVertical, double AngleRadians,
     double Amplitude, double Patchiness, bool Consolidation)
 {
+    /// <summary>
+    /// Severity and opacities; with <paramref name="unilateral"/> every opacity lies in one lung (a localisation probe),
+    /// from the same draws as without it, so image i keeps its anatomy, severity and the side its findings start on.
+    /// </summary>
     internal static (double Severity, IReadOnlyList<Opacity> Opacities) SampleFindings(
-        ref DeterministicRandom rng, SyntheticXrayParameters anatomy)
+        ref DeterministicRandom rng, SyntheticXrayParameters anatomy, bool unilateral = false)
     {
         // Uniform from barely visible to florid: subtle cases are common, as in the literature.
         double severity = 0.25 + (0.75 * rng.NextDouble());
         int count = 3 + (int)Math.Round(severity * rng.Uniform(2, 5));
-        bool bilateral = rng.Chance(0.85);
+        bool bilateral = rng.Chance(0.85) && !unilateral;
         int firstSide = rng.Chance(0.5) ? -1 : 1;
         List<Opacity> opacities = new(count);
         for (int i = 0; i < count; i++)

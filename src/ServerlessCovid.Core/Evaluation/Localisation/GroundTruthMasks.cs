@@ -22,16 +22,42 @@ public sealed record GroundTruthMasks(BinaryMask Lesion, int LungPixels, int Les
         }
 
         int inLung = 0;
+        int leftmost = int.MaxValue;
+        int rightmost = -1;
         for (int i = 0; i < lesion.Inside.Count; i++)
         {
-            if (lesion.Inside[i] && lung.Inside[i])
+            if (lung.Inside[i])
             {
-                inLung++;
+                int x = i % lung.Width;
+                leftmost = Math.Min(leftmost, x);
+                rightmost = Math.Max(rightmost, x);
+                inLung += lesion.Inside[i] ? 1 : 0;
             }
         }
 
-        return new GroundTruthMasks(lesion, lung.Count, inLung);
+        if (rightmost < 0)
+        {
+            return new GroundTruthMasks(lesion, 0, 0);
+        }
+
+        double midline = (leftmost + rightmost + 1) / 2.0;
+        int lungLeft = 0;
+        for (int i = 0; i < lung.Inside.Count; i++)
+        {
+            lungLeft += lung.Inside[i] && i % lung.Width < midline ? 1 : 0;
+        }
+
+        return new GroundTruthMasks(lesion, lung.Count, inLung) { LungMidline = midline, LungPixelsLeftOfMidline = lungLeft };
     }
+
+    /// <summary>
+    /// The column between the two lung fields (halfway between the lung mask's outermost pixels): a pixel whose
+    /// x is below it lies on the image's left (the patient's right lung). Null without lung pixels.
+    /// </summary>
+    public double? LungMidline { get; init; }
+
+    /// <summary>Lung pixels left of <see cref="LungMidline"/>.</summary>
+    public int LungPixelsLeftOfMidline { get; init; }
 
     /// <summary>Where a point dropped uniformly in the lungs lands in a lesion: the pointing game's chance level.</summary>
     public double? LesionFractionOfLung => LungPixels == 0 ? null : LesionPixelsInLung / (double)LungPixels;

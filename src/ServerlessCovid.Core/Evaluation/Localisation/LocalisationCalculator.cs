@@ -6,7 +6,8 @@ namespace ServerlessCovid.Core.Evaluation.Localisation;
 
 /// <summary>
 /// Pointing game (Zhang et al. 2016, without their 15-px tolerance), its chance level and the energy inside lesions,
-/// from activation maps upsampled bilinearly (half-pixel centres, edges clamped, as image resizers do) to each mask.
+/// from activation maps upsampled bilinearly (half-pixel centres, edges clamped, as image resizers do) to each mask;
+/// and, for findings in one lung, the lung-side pointing game: a coarser question an 8×8 map can answer.
 /// </summary>
 public static class LocalisationCalculator
 {
@@ -22,6 +23,8 @@ public static class LocalisationCalculator
         }
 
         int truePositives = 0, withoutMasks = 0, emptyLesion = 0, withoutMap = 0, hits = 0, relativeHits = 0, evaluated = 0;
+        int sideHits = 0, oneSided = 0;
+        List<double> sideChance = [];
         (float[]? baseline, int normals) = MeanTrueNegativeMap(samples);
         List<double> chance = [];
         List<double> energy = [];
@@ -51,7 +54,15 @@ public static class LocalisationCalculator
             evaluated++;
             grid ??= string.Create(CultureInfo.InvariantCulture, $"{map.Width}x{map.Height}");
             float[] upsampled = Upsample(map, masks.Lesion.Width, masks.Lesion.Height);
-            hits += PointsInside(upsampled, masks.Lesion) ? 1 : 0;
+            int maximum = ArgMax(upsampled);
+            hits += masks.Lesion.Inside[maximum] ? 1 : 0;
+            if (FindingsSide(masks) is (bool left, double lungShare))
+            {
+                oneSided++;
+                sideHits += maximum % masks.Lesion.Width < masks.LungMidline!.Value == left ? 1 : 0;
+                sideChance.Add(lungShare);
+            }
+
             if (baseline is not null && baseline.Length == map.Values.Length)
             {
                 ActivationMap relative = map with { Values = [.. map.Values.Select((v, i) => v - baseline[i])] };
@@ -86,7 +97,40 @@ public static class LocalisationCalculator
             MapGrid = grid ?? "none",
             PointingGameRelativeToNormals = baseline is not null && evaluated > 0 ? Proportion.Of(relativeHits, evaluated) : null,
             NormalsInBaseline = baseline is null ? 0 : normals,
+            LungSidePointingGame = oneSided > 0 ? Proportion.Of(sideHits, oneSided) : null,
+            LungSideChanceLevel = sideChance.Count > 0 ? sideChance.Average() : null,
         };
+    }
+
+    /// <summary>
+    /// Share of a lesion mask that must lie on one side of the lung midline for the image to count as one-sided in the
+    /// lung-side pointing game: a few blurred edge pixels across it do not make findings bilateral.
+    /// </summary>
+    public const double OneSidedShare = 0.95;
+
+    /// <summary>
+    /// For findings in one lung: whether that lung is on the image's left, and its share of the lung fields (where a
+    /// point dropped uniformly in the lungs lands on the right side: the chance level). Null for bilateral findings.
+    /// </summary>
+    private static (bool Left, double LungShare)? FindingsSide(GroundTruthMasks masks)
+    {
+        if (masks.LungMidline is not double midline || masks.LungPixels == 0)
+        {
+            return null;
+        }
+
+        int left = 0;
+        BinaryMask lesion = masks.Lesion;
+        for (int i = 0; i < lesion.Inside.Count; i++)
+        {
+            left += lesion.Inside[i] && i % lesion.Width < midline ? 1 : 0;
+        }
+
+        double leftShare = left / (double)lesion.Count;
+        double lungLeft = masks.LungPixelsLeftOfMidline / (double)masks.LungPixels;
+        return leftShare >= OneSidedShare ? (true, lungLeft)
+            : leftShare <= 1 - OneSidedShare ? (false, 1 - lungLeft)
+            : null;
     }
 
     /// <summary>The cell-wise mean of the true negatives' maps on the most common grid, or null without any.</summary>
@@ -139,16 +183,22 @@ public static class LocalisationCalculator
     {
         ArgumentNullException.ThrowIfNull(upsampled);
         ArgumentNullException.ThrowIfNull(lesion);
+        return lesion.Inside[ArgMax(upsampled)];
+    }
+
+    /// <summary>Index of the first maximum in row-major order.</summary>
+    private static int ArgMax(IReadOnlyList<float> values)
+    {
         int best = 0;
-        for (int i = 1; i < upsampled.Count; i++)
+        for (int i = 1; i < values.Count; i++)
         {
-            if (upsampled[i] > upsampled[best])
+            if (values[i] > values[best])
             {
                 best = i;
             }
         }
 
-        return lesion.Inside[best];
+        return best;
     }
 
     /// <summary>

@@ -56,6 +56,17 @@ public sealed record LocalisationMetrics
     /// <summary>True-negative maps averaged into the baseline of <see cref="PointingGameRelativeToNormals"/>.</summary>
     public int NormalsInBaseline { get; init; }
 
+    /// <summary>
+    /// Over the evaluated true positives whose lesions lie in one lung (at least
+    /// <see cref="LocalisationCalculator.OneSidedShare"/> of the mask on one side of the lung midline): hits where the map's
+    /// maximum is on that lung's side of the midline. Null without such images (most synthetic COVID films are
+    /// bilateral: <c>covid synth --unilateral</c> writes a probe set).
+    /// </summary>
+    public Proportion? LungSidePointingGame { get; init; }
+
+    /// <summary>Mean share of the lung fields on the findings' side: what a point dropped uniformly in the lungs would score.</summary>
+    public double? LungSideChanceLevel { get; init; }
+
     /// <summary>The maps' grid (e.g. "8x8"); the maps are upsampled from it to the mask size.</summary>
     public required string MapGrid { get; init; }
 
@@ -67,9 +78,13 @@ public sealed record LocalisationMetrics
         string diagnostic = PointingGameRelativeToNormals is { } relative
             ? string.Create(CultureInfo.InvariantCulture, $" Diagnostic: relative to the mean map of {NormalsInBaseline} true negatives, {relative.Value:0.000} {Interval(relative)}.")
             : string.Empty;
+        string side = LungSidePointingGame is { } lungSide
+            ? string.Create(CultureInfo.InvariantCulture,
+                $" Lung side (maximum on the side of the lung with the findings, over {lungSide.Trials} true positives with findings in one lung) {lungSide.Value:0.000} {Interval(lungSide)}, chance level {Format(LungSideChanceLevel)}.")
+            : string.Empty;
         return string.Create(CultureInfo.InvariantCulture,
             $"Pointing game (CAM {MapGrid} maximum inside a lesion) {PointingGame.Value:0.000} {Interval(PointingGame)} ({PointingGame.Successes}/{PointingGame.Trials} true positives), "
-            + $"chance level {Format(ChanceLevel)}; energy inside lesions {Format(EnergyInsideLesions)} (uniform map {Format(EnergyChanceLevel)}).") + diagnostic;
+            + $"chance level {Format(ChanceLevel)}; energy inside lesions {Format(EnergyInsideLesions)} (uniform map {Format(EnergyChanceLevel)}).") + side + diagnostic;
     }
 
     private static string Interval(Proportion proportion) => proportion.Interval is { } ci

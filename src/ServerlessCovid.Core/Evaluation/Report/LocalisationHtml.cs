@@ -33,6 +33,16 @@ internal static class LocalisationHtml
             .Append("the energy is the share of the map's positive mass inside the lesions (over ").Append(I(l.EnergySamples))
             .Append(" images with positive mass). A pointing game far above its chance level says the evidence sits on the ")
             .Append("findings; near chance, it may sit on a shortcut.</p>\n");
+        if (l.LungSidePointingGame is { } side)
+        {
+            html.Append("<p>Lung-side pointing game: over the ").Append(I(side.Trials))
+                .Append(" true positives whose lesions lie in one lung, the map's maximum falls on that lung's side of the ")
+                .Append("midline in ").Append(P(side)).Append(" (chance level, the findings' lung as a share of both: ")
+                .Append(l.LungSideChanceLevel is double sc ? F(sc) : "n/a")
+                .Append("). A ").Append(E(l.MapGrid)).Append(" map can answer which lung more reliably than which cell: with findings in both lungs, ")
+                .Append("a single maximum between them counts as a miss in the pointing game above.</p>\n");
+        }
+
         if (l.PointingGameRelativeToNormals is { } relative)
         {
             html.Append("<p>Diagnostic, not the pointing game: with the mean map of ").Append(I(l.NormalsInBaseline))
