@@ -17,6 +17,8 @@ namespace ServerlessCovid.Training.Training;
 /// </summary>
 public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Trainer> logger)
 {
+    private static readonly Lock SeededCreation = new();
+
     /// <summary>
     /// Runs up to <paramref name="epochsToRunNow"/> epochs (all remaining when null) of <paramref name="request"/>.
     /// With <paramref name="startFromCheckpoint"/> and a checkpoint in <paramref name="checkpointDirectory"/>, continues
@@ -90,8 +92,13 @@ public sealed partial class Trainer(ITrainingImageLoader imageLoader, ILogger<Tr
         NasNet model;
         if (checkpoint is null)
         {
-            manual_seed(settings.Seed);
-            model = NasNet.Create(settings.Architecture);
+            // The seed goes to libtorch's one process-wide generator: two trainers seeding it at once would interleave
+            // their draws. Anything else drawing from it meanwhile still would (tests keep such classes apart).
+            lock (SeededCreation)
+            {
+                manual_seed(settings.Seed);
+                model = NasNet.Create(settings.Architecture);
+            }
         }
         else
         {

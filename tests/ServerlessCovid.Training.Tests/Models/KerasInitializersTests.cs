@@ -8,6 +8,7 @@ namespace ServerlessCovid.Training.Tests.Models;
 /// The draws the network starts from, checked by their statistics: a constant tensor passes every shape, parity and
 /// parameter-count test, so only the numbers themselves can catch a broken initialiser.
 /// </summary>
+[Collection(TorchGlobalRandomCollectionDefinition.Name)]
 public sealed class KerasInitializersTests
 {
     public KerasInitializersTests() => TorchRuntime.EnsureInitialized();

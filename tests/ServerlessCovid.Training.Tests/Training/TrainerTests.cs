@@ -5,6 +5,7 @@ using ServerlessCovid.Training.Training;
 
 namespace ServerlessCovid.Training.Tests.Training;
 
+[Collection(TorchGlobalRandomCollectionDefinition.Name)]
 public sealed class TrainerTests : IDisposable
 {
     private readonly List<string> _directories = [];
