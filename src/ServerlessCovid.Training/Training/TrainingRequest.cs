@@ -60,7 +60,7 @@ public sealed record TrainingRequest
 
     public bool SplitByGroup { get; init; }
 
-    /// <summary>Random shifts and flips of the training batches; none by default (the paper's recipe states none).</summary>
+    /// <summary>Random shifts and flips of the training batches; none by default, and no preset uses them (model card).</summary>
     public TrainingAugmentation Augmentation { get; init; } = TrainingAugmentation.None;
 
     /// <summary>Stops (at a checkpoint) once this much wall time has passed in one call; null for no limit.</summary>

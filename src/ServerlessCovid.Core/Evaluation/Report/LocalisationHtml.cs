@@ -39,7 +39,7 @@ internal static class LocalisationHtml
                 .Append(" true positives whose lesions lie in one lung, the map's maximum falls on that lung's side of the ")
                 .Append("midline in ").Append(P(side)).Append(" (chance level, the findings' lung as a share of both: ")
                 .Append(l.LungSideChanceLevel is double sc ? F(sc) : "n/a")
-                .Append("). A ").Append(E(l.MapGrid)).Append(" map can answer which lung more reliably than which cell: with findings in both lungs, ")
+                .Append("). The ").Append(E(l.MapGrid)).Append(" map can answer which lung more reliably than which cell: with findings in both lungs, ")
                 .Append("a single maximum between them counts as a miss in the pointing game above.</p>\n");
         }
 
