@@ -6,10 +6,9 @@ namespace ServerlessCovid.Training.Training;
 /// <summary>
 /// Random shifts and mirror images of the training batches (never of validation, the precise-BN pass or serving).
 /// Without them every film shows its lungs in about the same place, and the network may collect the evidence of an
-/// opacity in any cell its receptive field reaches: the class activation map then points wherever that cell is, not at
-/// the finding. Shifting the film under the network makes the evidence move with the finding; mirroring makes both
-/// lungs count alike. Draws come from the seed, the epoch and the step, so a resumed run augments as an uninterrupted
-/// one does, and TorchSharp's random generators (some of which are broken) are not used.
+/// opacity in any cell its receptive field reaches; shifts and mirrors were tried to tie the class activation map to
+/// the finding, and did not (model card), so no preset uses them. Draws come from the seed, the epoch and the step, so a
+/// resumed run augments as an uninterrupted one does, and TorchSharp's random generators (some broken) are not used.
 /// </summary>
 public sealed record TrainingAugmentation
 {

@@ -21,33 +21,37 @@ public sealed record GroundTruthMasks(BinaryMask Lesion, int LungPixels, int Les
                 + "both must have the image's size.");
         }
 
+        // One pass, counted per column: the midline comes from the lung's outermost columns, and both sides' areas
+        // are then sums of columns.
         int inLung = 0;
-        int leftmost = int.MaxValue;
-        int rightmost = -1;
+        int[] lungColumns = new int[lung.Width];
+        int[] lesionColumns = new int[lung.Width];
         for (int i = 0; i < lesion.Inside.Count; i++)
         {
+            int x = i % lung.Width;
+            lesionColumns[x] += lesion.Inside[i] ? 1 : 0;
             if (lung.Inside[i])
             {
-                int x = i % lung.Width;
-                leftmost = Math.Min(leftmost, x);
-                rightmost = Math.Max(rightmost, x);
+                lungColumns[x]++;
                 inLung += lesion.Inside[i] ? 1 : 0;
             }
         }
 
-        if (rightmost < 0)
+        int leftmost = Array.FindIndex(lungColumns, count => count > 0);
+        if (leftmost < 0)
         {
             return new GroundTruthMasks(lesion, 0, 0);
         }
 
+        int rightmost = Array.FindLastIndex(lungColumns, count => count > 0);
         double midline = (leftmost + rightmost + 1) / 2.0;
-        int lungLeft = 0;
-        for (int i = 0; i < lung.Inside.Count; i++)
+        int leftColumns = (int)Math.Ceiling(midline);
+        return new GroundTruthMasks(lesion, lung.Count, inLung)
         {
-            lungLeft += lung.Inside[i] && i % lung.Width < midline ? 1 : 0;
-        }
-
-        return new GroundTruthMasks(lesion, lung.Count, inLung) { LungMidline = midline, LungPixelsLeftOfMidline = lungLeft };
+            LungMidline = midline,
+            LungPixelsLeftOfMidline = lungColumns.Take(leftColumns).Sum(),
+            LesionPixelsLeftOfMidline = lesionColumns.Take(leftColumns).Sum(),
+        };
     }
 
     /// <summary>
@@ -58,6 +62,9 @@ public sealed record GroundTruthMasks(BinaryMask Lesion, int LungPixels, int Les
 
     /// <summary>Lung pixels left of <see cref="LungMidline"/>.</summary>
     public int LungPixelsLeftOfMidline { get; init; }
+
+    /// <summary>Lesion pixels (inside the lungs or not) left of <see cref="LungMidline"/>.</summary>
+    public int LesionPixelsLeftOfMidline { get; init; }
 
     /// <summary>Where a point dropped uniformly in the lungs lands in a lesion: the pointing game's chance level.</summary>
     public double? LesionFractionOfLung => LungPixels == 0 ? null : LesionPixelsInLung / (double)LungPixels;

@@ -114,19 +114,12 @@ public static class LocalisationCalculator
     /// </summary>
     private static (bool Left, double LungShare)? FindingsSide(GroundTruthMasks masks)
     {
-        if (masks.LungMidline is not double midline || masks.LungPixels == 0)
+        if (masks.LungMidline is null)
         {
             return null;
         }
 
-        int left = 0;
-        BinaryMask lesion = masks.Lesion;
-        for (int i = 0; i < lesion.Inside.Count; i++)
-        {
-            left += lesion.Inside[i] && i % lesion.Width < midline ? 1 : 0;
-        }
-
-        double leftShare = left / (double)lesion.Count;
+        double leftShare = masks.LesionPixelsLeftOfMidline / (double)masks.Lesion.Count;
         double lungLeft = masks.LungPixelsLeftOfMidline / (double)masks.LungPixels;
         return leftShare >= OneSidedShare ? (true, lungLeft)
             : leftShare <= 1 - OneSidedShare ? (false, 1 - lungLeft)
